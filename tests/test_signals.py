@@ -1,0 +1,146 @@
+"""Tests of red_core.signals: 1-D test signals, noise and jump masks."""
+
+import numpy as np
+import pytest
+
+from red_core import signals
+from red_core.signals import SIGNALS, describe, jump_mask, jump_positions, make, noisy
+
+LENGTHS = (16, 17, 31, 64, 100, 511, 512, 2048, 4096)
+SEEDED = ("piecewise_constant", "piecewise_smooth", "bumps")
+WITH_JUMPS = ("piecewise_constant", "piecewise_smooth", "sine_with_jumps")
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_shape_dtype_range(name):
+    for n in LENGTHS:
+        for seed in range(5):
+            x = make(name, n, seed)
+            assert x.shape == (n,) and x.dtype == np.float64
+            assert np.all(np.isfinite(x))
+            assert x.min() >= 0.1 - 1e-12 and x.max() <= 0.9 + 1e-12
+            assert x.max() - x.min() > 0.3  # not flat: something to denoise
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_deterministic_per_seed(name):
+    np.testing.assert_array_equal(make(name, 300, 7), make(name, 300, 7))
+    np.testing.assert_array_equal(make(name), make(name, 512, 0))
+
+
+@pytest.mark.parametrize("name", SEEDED)
+def test_different_seeds_differ(name):
+    outs = [make(name, 256, seed) for seed in range(6)]
+    for i in range(len(outs)):
+        for j in range(i):
+            assert np.abs(outs[i] - outs[j]).max() > 0.05
+
+
+@pytest.mark.parametrize("name", ("sine_with_jumps", "chirp"))
+def test_unseeded_signals_ignore_seed(name):
+    np.testing.assert_array_equal(make(name, 256, 0), make(name, 256, 3))
+
+
+@pytest.mark.parametrize("name", WITH_JUMPS)
+def test_jumps_scale_with_n(name):
+    # jump positions are fractions of n, so the picture is the same at every length
+    for seed in range(3):
+        small = jump_positions(name, 128, seed) / 128
+        large = jump_positions(name, 2048, seed) / 2048
+        assert len(small) == len(large) >= 2
+        np.testing.assert_allclose(small, large, atol=1 / 128)
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_jump_threshold_separates_jumps_from_smooth_parts(name):
+    for n in LENGTHS:
+        for seed in range(8):
+            x = make(name, n, seed)
+            steps = np.abs(np.diff(x))
+            at_jump = np.zeros(n - 1, dtype=bool)
+            at_jump[jump_positions(name, n, seed) - 1] = True
+            assert np.all(steps[~at_jump] < 0.1)
+            assert np.all(steps[at_jump] > 0.21)
+            np.testing.assert_array_equal(
+                np.flatnonzero(steps > signals.JUMP_THRESHOLD) + 1, jump_positions(name, n, seed)
+            )
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_jump_mask_finds_the_jumps(name):
+    for n in (16, 64, 512, 2048):
+        for seed in range(4):
+            x = make(name, n, seed)
+            starts = jump_positions(name, n, seed)
+            for width in (1, 3, 5):
+                expected = np.zeros(n, dtype=bool)
+                for b in starts:
+                    expected[max(0, b - width) : b + width] = True
+                np.testing.assert_array_equal(jump_mask(x, width), expected)
+            if name in WITH_JUMPS:
+                assert jump_mask(x).any()
+                assert n < 64 or not jump_mask(x).all()  # 5 jumps can cover n = 16
+            else:
+                assert not jump_mask(x).any()
+
+
+def test_jump_mask_hand_made_signal():
+    x = np.array([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.2, 0.2])
+    expected = np.array([0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0], dtype=bool)
+    np.testing.assert_array_equal(jump_mask(x, width=1), expected)
+    np.testing.assert_array_equal(jump_mask(x, width=2), [0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1])
+    # a jump at the very edge is clipped to the signal
+    np.testing.assert_array_equal(jump_mask(np.array([0.0, 1.0, 1.0, 1.0]), 2), [1, 1, 1, 0])
+    # a smaller threshold finds smaller steps
+    ramp = np.array([0.0, 0.1, 0.2])
+    assert not jump_mask(ramp).any() and jump_mask(ramp, threshold=0.05).all()
+
+
+def test_noisy_statistics_and_seeding():
+    clean = make("piecewise_smooth", 4096, 1)
+    for sigma in (0.02, 0.1, 0.3):
+        y = noisy(clean, sigma, seed=5)
+        residual = y - clean
+        assert y.shape == clean.shape and y.dtype == np.float64
+        # std of the sample std is sigma / sqrt(2 n) ≈ 1.1 % of sigma: allow 5 %
+        assert abs(residual.std() / sigma - 1.0) < 0.05
+        assert abs(residual.mean()) < 5 * sigma / np.sqrt(clean.size)
+        np.testing.assert_array_equal(y, noisy(clean, sigma, seed=5))
+        assert not np.array_equal(y, noisy(clean, sigma, seed=6))
+    np.testing.assert_array_equal(noisy(clean, 0.0), clean)
+    assert noisy(clean, 0.5).min() < 0.0  # not clipped: the noise stays Gaussian
+
+
+def test_describe():
+    for name in SIGNALS:
+        text = describe(name)
+        assert isinstance(text, str) and text.endswith(".") and len(text) > 20
+
+
+@pytest.mark.parametrize("bad_n", (15, 4097, 0, -5, 100.0, True, "64"))
+def test_bad_n_raises(bad_n):
+    with pytest.raises(ValueError, match="n must be an integer from 16 to 4096"):
+        make("chirp", bad_n)
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="allowed: piecewise_constant, piecewise_smooth"):
+        make("square")
+    with pytest.raises(ValueError, match="allowed: piecewise_constant"):
+        describe("square")
+    with pytest.raises(ValueError, match="allowed"):
+        jump_positions("square")
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        make("bumps", 64, -1)
+    with pytest.raises(ValueError, match="sigma must be a finite number >= 0"):
+        noisy(np.zeros(16), -0.1)
+    with pytest.raises(ValueError, match="sigma"):
+        noisy(np.zeros(16), np.nan)
+    with pytest.raises(ValueError, match="finite"):
+        noisy(np.array([0.0, np.inf]), 0.1)
+    with pytest.raises(ValueError, match="width must be an integer >= 1"):
+        jump_mask(np.zeros(16), 0)
+    with pytest.raises(ValueError, match="1-D signal"):
+        jump_mask(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match="threshold"):
+        jump_mask(np.zeros(16), 2, threshold=0.0)
