@@ -144,12 +144,13 @@ def solve_normal_cg(
 
 
 class Identity(Operator):
-    """``A = I``: the denoising problem."""
+    """``A = I``: the denoising problem (also for 1-D signals of shape ``(n,)``)."""
 
     name = "denoise"
 
     def __init__(self, shape: tuple[int, ...]):
-        _spatial(shape)
+        if not (len(shape) == 1 and shape[0] >= 1):
+            _spatial(shape)
         super().__init__(shape, shape, {})
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -397,7 +398,8 @@ def build(name: str, shape: tuple[int, ...], **params: Any) -> Operator:
         - ``"inpainting"``: ``missing`` fraction of random pixels in [0, 1) (default 0.5), drawn with
           ``seed`` (default 0); or an explicit boolean ``mask`` (True = observed).
     shape : tuple of int
-        ``(H, W)`` or ``(H, W, 3)``: the shape of the unknown image ``x``.
+        ``(H, W)`` or ``(H, W, 3)``: the shape of the unknown image ``x`` (``"denoise"`` also
+        takes ``(n,)``, a 1-D signal).
 
     Returns
     -------
@@ -415,9 +417,9 @@ def build(name: str, shape: tuple[int, ...], **params: Any) -> Operator:
         allowed = ", ".join(sorted(_ALLOWED_PARAMS[name])) or "no parameters"
         raise ValueError(f"{name}: unknown parameter(s) {sorted(unknown)}; allowed: {allowed}")
     shape = tuple(int(s) for s in shape)
-    _spatial(shape)
     if name == "denoise":
         return Identity(shape)
+    _spatial(shape)
     if name == "gaussian_blur":
         s = _positive(name, "blur_sigma", params.get("blur_sigma", 1.6))
         size = params.get("kernel_size")

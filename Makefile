@@ -1,0 +1,49 @@
+# RED Lab: `make run` starts the app, `make test` runs ruff and the whole test suite.
+# Both create .venv when it is missing; installs are skipped when the requirements files
+# have not changed since the last install (stamp .venv/.installed-<hash>).
+
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8501
+# localhost only by default (ADDRESS=0.0.0.0 serves the network); it also keeps streamlit
+# from looking up the machine's external IP on the internet at start.
+ADDRESS ?= localhost
+PYTEST_ARGS ?=
+
+export PYTHON VENV
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev chromium run lint test test-fast clean
+
+help:
+	@echo "make run        install requirements.txt into $(VENV) and start the app on http://$(ADDRESS):$(PORT)"
+	@echo "make test       install requirements-dev.txt (+ Debian chromium), ruff, whole pytest suite"
+	@echo "make test-fast  like test, without the browser tests"
+	@echo "make lint       ruff check ."
+	@echo "make clean      remove caches and test artifacts (keeps $(VENV))"
+
+install:
+	@bash scripts/ensure_venv.sh requirements.txt
+
+install-dev:
+	@bash scripts/ensure_venv.sh requirements-dev.txt
+
+chromium:
+	@bash scripts/ensure_chromium.sh
+
+run: install
+	$(VENV)/bin/python -m streamlit run app.py --server.address=$(ADDRESS) \
+		--server.port=$(PORT) --browser.gatherUsageStats=false
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+test: install-dev chromium lint
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install-dev lint
+	$(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+clean:
+	rm -rf .pytest_cache .ruff_cache .hypothesis tests/artifacts
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
