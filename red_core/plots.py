@@ -82,7 +82,9 @@ def convergence_figure(
     histories: dict[str, list[dict]],
     x_axis: str = "iter",
     labels: dict[str, str] | None = None,
+    methods: dict[str, str] | None = None,
     objective_titles: dict[str, str] | None = None,
+    reference_psnr: float | None = None,
     height: int = 560,
 ) -> go.Figure:
     """PSNR, objective, residual and relative change against ``x_axis`` for several runs.
@@ -90,13 +92,18 @@ def convergence_figure(
     Parameters
     ----------
     histories : dict
-        ``{method: history}`` with the records of ``red_core.solvers.iterate`` / ``run``.
+        ``{run: history}`` with the records of ``red_core.solvers.iterate`` / ``run``; ``run`` is
+        a method name or any label (then give ``methods``).
     x_axis : str
         ``"iter"``, ``"time"`` or ``"denoiser_calls"``.
     labels : dict, optional
-        Legend label per method (default: the method name).
+        Legend label per run (default: the run's key).
+    methods : dict, optional
+        The method of each run, for its colour and dash (default: the run's key).
     objective_titles : dict, optional
         Override of a panel title, e.g. ``{"objective": "f + λg (exact objective)"}``.
+    reference_psnr : float, optional
+        Drawn as a dotted line on the PSNR panel (e.g. the degraded image's PSNR).
     """
     if x_axis not in X_AXES:
         raise ValueError(f"x_axis must be one of {', '.join(X_AXES)}, got {x_axis!r}")
@@ -106,15 +113,16 @@ def convergence_figure(
                         horizontal_spacing=0.09, vertical_spacing=0.16)
     for i, (key, (_, log)) in enumerate(CURVES.items()):
         row, col = divmod(i, 2)
-        for method, history in histories.items():
+        for run, history in histories.items():
+            method = (methods or {}).get(run, run)
             xs = [h.get(x_axis) for h in history]
             ys = _finite([h.get(key) for h in history])
             if log:
                 ys = [v if v is not None and v > 0 else None for v in ys]
             fig.add_trace(
                 go.Scatter(
-                    x=xs, y=ys, mode="lines", name=(labels or {}).get(method, method),
-                    legendgroup=method, showlegend=i == 0, connectgaps=True,
+                    x=xs, y=ys, mode="lines", name=(labels or {}).get(run, run),
+                    legendgroup=run, showlegend=i == 0, connectgaps=True,
                     line={"color": method_colour(method), "dash": method_dash(method),
                           "width": 2.2},
                 ),
@@ -122,5 +130,170 @@ def convergence_figure(
             )
         fig.update_yaxes(type="log" if log else "linear", row=row + 1, col=col + 1)
         fig.update_xaxes(title_text=X_AXES[x_axis], row=row + 1, col=col + 1)
+    if reference_psnr is not None:
+        fig.add_hline(y=reference_psnr, line={"dash": "dot", "color": "#888", "width": 1},
+                      annotation_text="degraded", annotation_position="bottom right",
+                      row=1, col=1)
     fig.update_layout(template=TEMPLATE, height=height, hovermode="closest")
+    return fig
+
+
+# --------------------------------------------------------------------------- restore page
+
+
+def difference_figure(truth: np.ndarray, results: dict[str, np.ndarray]) -> go.Figure:
+    """Signed error ``x − truth`` of each result (grey level; colour images averaged over
+    channels), on one symmetric colour scale so the results compare."""
+    diffs = {k: np.clip(x, 0, 1) - truth for k, x in results.items()}
+    diffs = {k: d.mean(axis=2) if d.ndim == 3 else d for k, d in diffs.items()}
+    vmax = max(float(np.percentile(np.abs(d), 99.5)) for d in diffs.values()) or 1e-3
+    fig = make_subplots(rows=1, cols=len(diffs), subplot_titles=[
+        f"{k}: x − truth (RMSE {np.sqrt(np.mean(d**2)):.4f})" for k, d in diffs.items()],
+        horizontal_spacing=0.04)
+    for i, d in enumerate(diffs.values()):
+        fig.add_trace(go.Heatmap(z=d[::-1], zmin=-vmax, zmax=vmax, colorscale="RdBu_r",
+                                 showscale=i == len(diffs) - 1, hovertemplate="%{z:.3f}"),
+                      row=1, col=i + 1)
+        fig.update_xaxes(visible=False, scaleanchor=f"y{i + 1 if i else ''}", row=1, col=i + 1)
+        fig.update_yaxes(visible=False, row=1, col=i + 1)
+    fig.update_layout(template=TEMPLATE, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+# --------------------------------------------------------------------------- score and tweedie
+
+#: Colours of the score page: the Tweedie check overlays a dark dashed line on the red one.
+SCORE_OVERLAY, ARROW_COLOUR, MODE_COLOUR = "#111111", "#555555", "#111111"
+
+
+def prior_blur_figure(x: np.ndarray, prior: np.ndarray, blurred: np.ndarray, sigma: float,
+                      height: int = 340) -> go.Figure:
+    """The prior p and its blurred version p_σ = p * N(0, σ²) on a 1-D grid."""
+    fig = go.Figure([
+        go.Scatter(x=x, y=prior, name="prior p(x)", mode="lines",
+                   line={"color": CLEAN, "width": 2}),
+        go.Scatter(x=x, y=blurred, name=f"p_σ(x), σ = {sigma:.2f}", mode="lines",
+                   line={"color": NOISY, "width": 3}, fill="tozeroy",
+                   fillcolor="rgba(127,127,127,0.15)"),
+    ])  # fmt: skip
+    fig.update_layout(template=TEMPLATE, height=height, title="Prior and blurred prior",
+                      xaxis_title="x", yaxis_title="density",
+                      margin={"l": 50, "r": 15, "t": 80, "b": 45})
+    return fig
+
+
+def mmse_1d_figure(x: np.ndarray, mmse: np.ndarray, sigma: float,
+                   height: int = 340) -> go.Figure:
+    """The MMSE denoiser D*(x) against the identity line."""
+    fig = go.Figure([
+        go.Scatter(x=x, y=x, name="identity", mode="lines",
+                   line={"color": NOISY, "width": 1.5, "dash": "dot"}),
+        go.Scatter(x=x, y=mmse, name=f"D*(x), σ = {sigma:.2f}", mode="lines",
+                   line={"color": DENOISED, "width": 2.5}),
+    ])  # fmt: skip
+    fig.update_layout(template=TEMPLATE, height=height, title="MMSE denoiser D*(x)",
+                      xaxis_title="x (noisy value)", yaxis_title="D*(x)",
+                      margin={"l": 50, "r": 15, "t": 80, "b": 45})
+    return fig
+
+
+def tweedie_residual_figure(x: np.ndarray, red_gradient: np.ndarray,
+                            scaled_score: np.ndarray, height: int = 340) -> go.Figure:
+    """x − D*(x) (solid) with −σ²∇log p_σ(x) dashed on top: Tweedie says they coincide."""
+    fig = go.Figure([
+        go.Scatter(x=x, y=red_gradient, name="x − D*(x)", mode="lines",
+                   line={"color": GRADIENT, "width": 5}, opacity=0.55),
+        go.Scatter(x=x, y=scaled_score, name="−σ² ∇log p_σ(x)", mode="lines",
+                   line={"color": SCORE_OVERLAY, "width": 2, "dash": "dash"}),
+    ])  # fmt: skip
+    fig.add_hline(y=0.0, line={"color": "#bbbbbb", "width": 1})
+    fig.update_layout(template=TEMPLATE, height=height, title="RED gradient = scaled −score",
+                      xaxis_title="x", yaxis_title="residual",
+                      margin={"l": 50, "r": 15, "t": 80, "b": 45})
+    return fig
+
+
+def _polyline(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Trajectories (n_steps + 1, n, 2) as one polyline with NaN separators."""
+    gap = np.full((1,) + paths.shape[1:], np.nan)
+    joined = np.concatenate([paths, gap], axis=0).transpose(1, 0, 2).reshape(-1, 2)
+    return joined[:, 0], joined[:, 1]
+
+
+def score_field_figure(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    density: np.ndarray,
+    arrows: tuple[np.ndarray, np.ndarray],
+    box: np.ndarray,
+    trajectories: np.ndarray | None = None,
+    means: np.ndarray | None = None,
+    title: str = "",
+    height: int = 640,
+) -> go.Figure:
+    """Contours of a 2-D density, a quiver of a field and descent trajectories.
+
+    Parameters
+    ----------
+    xs, ys : numpy.ndarray
+        Contour grid axes; ``density`` has shape ``(len(ys), len(xs))``.
+    density : numpy.ndarray
+        The density to contour (e.g. p_σ).
+    arrows : tuple of numpy.ndarray
+        ``(x, y)`` polyline with NaN gaps, from ``red_core.tweedie.arrow_segments``.
+    box : numpy.ndarray, shape (2, 2)
+        Axis ranges (fixed: trajectories that diverge leave the frame).
+    trajectories : numpy.ndarray, shape (n_steps + 1, n, 2), optional
+        Paths from ``red_core.score.descend``; starts drawn as open circles, ends as dots.
+    means : numpy.ndarray, shape (K, 2), optional
+        Component means, drawn as crosses.
+    """
+    fig = go.Figure(go.Contour(
+        x=xs, y=ys, z=density, colorscale="Blues", showscale=False, ncontours=14,
+        contours={"coloring": "fill"}, line={"width": 0.6, "color": "rgba(30,60,120,0.35)"},
+        opacity=0.75, name="p_σ", hovertemplate="p_σ = %{z:.3g}<extra></extra>",
+    ))  # fmt: skip
+    fig.add_trace(go.Scatter(x=arrows[0], y=arrows[1], mode="lines", name="−(x − D(x))",
+                             line={"color": ARROW_COLOUR, "width": 1.1}, hoverinfo="skip"))
+    if trajectories is not None and trajectories.shape[1] > 0:
+        px, py = _polyline(trajectories)
+        fig.add_trace(go.Scatter(x=px, y=py, mode="lines", name="RED descent",
+                                 line={"color": GRADIENT, "width": 2.2}, hoverinfo="skip"))
+        fig.add_trace(go.Scatter(
+            x=trajectories[0, :, 0], y=trajectories[0, :, 1], mode="markers", name="start",
+            marker={"symbol": "circle-open", "size": 9, "color": GRADIENT,
+                    "line": {"width": 2}},
+        ))  # fmt: skip
+        fig.add_trace(go.Scatter(
+            x=trajectories[-1, :, 0], y=trajectories[-1, :, 1], mode="markers", name="end",
+            marker={"symbol": "circle", "size": 8, "color": GRADIENT,
+                    "line": {"width": 1, "color": "white"}},
+        ))  # fmt: skip
+    if means is not None:
+        fig.add_trace(go.Scatter(x=means[:, 0], y=means[:, 1], mode="markers",
+                                 name="component means",
+                                 marker={"symbol": "x-thin", "size": 11, "color": MODE_COLOUR,
+                                         "line": {"width": 2.5, "color": MODE_COLOUR}}))
+    fig.update_xaxes(range=list(box[0]), constrain="domain", title_text="x₁", showgrid=False)
+    fig.update_yaxes(range=list(box[1]), scaleanchor="x", scaleratio=1, constrain="domain",
+                     title_text="x₂", showgrid=False)
+    fig.update_layout(template=TEMPLATE, height=height, hovermode="closest", title=title,
+                      margin={"l": 50, "r": 15, "t": 80, "b": 45})
+    return fig
+
+
+def curl_figure(xs: np.ndarray, ys: np.ndarray, curl: np.ndarray, zmax: float,
+                title: str = "curl of the RED field", height: int = 400) -> go.Figure:
+    """Heatmap of the scalar curl of a 2-D field on a symmetric colour scale ±``zmax``."""
+    zmax = float(zmax) if np.isfinite(zmax) and zmax > 0 else 1.0
+    fig = go.Figure(go.Heatmap(
+        x=xs, y=ys, z=curl, zmid=0.0, zmin=-zmax, zmax=zmax, colorscale="RdBu_r",
+        zsmooth="best", colorbar={"thickness": 12, "exponentformat": "e"},
+        hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>curl %{z:.2e}<extra></extra>",
+    ))  # fmt: skip
+    fig.update_xaxes(constrain="domain", title_text="x₁", showgrid=False)
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain", title_text="x₂",
+                     showgrid=False)
+    fig.update_layout(template=TEMPLATE, height=height, title=title, hovermode="closest",
+                      margin={"l": 50, "r": 10, "t": 50, "b": 45})
     return fig

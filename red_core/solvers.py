@@ -38,6 +38,7 @@ __all__ = [
     "Problem",
     "State",
     "Result",
+    "default_denoiser_sigma",
     "default_params",
     "describe",
     "iterate",
@@ -267,6 +268,23 @@ def default_params(method: str, problem: Problem, denoiser: Denoiser | None = No
     return out
 
 
+#: Denoiser sigma per unit of noise sigma that works well with the default parameters, measured
+#: on the deblurring benchmark (``bench/deblur.py``): RED wants a light denoiser, PnP-ADMM/HQS a
+#: strong one (β = 1/σ_d² ties it to the data term), PnP-PGD a very light one (μ = 1/L_f).
+DENOISER_SIGMA_FACTOR = {"red": 2.0, "pnp-admm": 8.0, "pnp-hqs": 8.0, "pnp-pgd": 0.4}
+
+
+def default_denoiser_sigma(problem: Problem, method: str = "red-fp") -> float:
+    """A denoiser sigma that works with :func:`default_params` (the user's one slider starts here).
+
+    A multiple of the noise level σ_e (see :data:`DENOISER_SIGMA_FACTOR`), at least 0.5/255 and
+    at most 50/255.
+    """
+    m = _method(method)
+    factor = DENOISER_SIGMA_FACTOR.get(method, DENOISER_SIGMA_FACTOR.get(m.family, 2.0))
+    return float(np.clip(factor * problem.sigma_eff, 0.5 / 255, 50 / 255))
+
+
 def safe_step(problem: Problem, lam: float | None = None) -> float:
     """The step bound of the method's theory: ``2/(L_f + λ)`` for RED-GD, ``1/L_f`` for PnP-PGD
     (``lam=None``)."""
@@ -357,7 +375,9 @@ def iterate(
     tol : float
         Stop with status ``converged`` once ``rel_change < tol`` (0 never stops early).
     stats : bool
-        Compute the RED objective and the fixed-point residual. They need ``D(x)`` at the
+        Compute the RED objective ``E(x) = f(x) + λρ(x)`` (``f(x) + λg(x)`` when the denoiser
+        has a ``potential`` g, a gradient-step denoiser ``D = I − ∇g``) and the fixed-point
+        residual. They need ``D(x)`` at the
         iterate: reused when the algorithm has it, otherwise one extra denoiser call, counted in
         ``stats_denoiser_calls`` and ``stats_time``, never in ``denoiser_calls`` or ``time``.
     stats_every : int
@@ -384,70 +404,79 @@ def iterate(
         raise ValueError(f"max_iter must be at least 1, got {max_iter!r}")
     stats_every = max(1, int(stats_every))
     D = _Counted(denoiser)
+    # A gradient-step denoiser D = I − ∇g has an explicit potential: RED minimises f + λg.
+    potential = getattr(denoiser, "potential", None)
     gen = m.algorithm(problem, D, **resolved)
     elapsed = den_time = stats_time = 0.0
     den_calls = stats_calls = 0
     x_prev: np.ndarray | None = None
     first_residual: float | None = None
     k = 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        while True:
-            calls0, secs0, t0 = D.calls, D.seconds, time.perf_counter()
-            try:
-                state = next(gen)
-            except (ArithmeticError, ValueError) as err:
-                yield _final(k, x_prev, "diverged", _diverged_message(method, m, resolved, k, err))
-                return
-            elapsed += time.perf_counter() - t0
-            den_calls += D.calls - calls0
-            den_time += D.seconds - secs0
-            x = state.x
-            last = max_iter is not None and k >= max_iter
-            rel = None if x_prev is None else _rel_change(x, x_prev)
-            rec: dict[str, Any] = {
-                "iter": k, "x": x, "psnr": None, "objective": None, "residual": None,
-                "rel_change": rel, "time": elapsed, "denoiser_time": den_time,
-                "denoiser_calls": den_calls, "status": "running", "message": "",
-            }
-            big = float(np.max(np.abs(x)))
-            if not np.isfinite(big) or big > DIVERGENCE_BOUND:
-                rec.update(status="diverged", message=_diverged_message(method, m, resolved, k))
-            else:
-                if problem.truth is not None:
-                    rec["psnr"] = psnr(problem.truth, x)
-                converged = rel is not None and rel < tol
-                if stats and (k % stats_every == 0 or last or converged):
-                    calls0, t0 = D.calls, time.perf_counter()
-                    dx = state.denoised if state.denoised is not None else D(x)
-                    grad = problem.grad_data(x)
-                    rec["objective"] = problem.data_fidelity(x) + lam * red.regulariser(x, dx)
-                    rec["residual"] = float(np.linalg.norm(grad + lam * (x - dx)))
-                    stats_calls += D.calls - calls0
-                    stats_time += time.perf_counter() - t0
-                    if first_residual is None:
-                        first_residual = max(rec["residual"], 1e-300)
-                    elif not rec["residual"] <= DIVERGENCE_GROWTH * first_residual:
-                        rec.update(
-                            status="diverged", message=_diverged_message(method, m, resolved, k)
-                        )
-                if rec["status"] == "running":
-                    if converged:
-                        rec.update(status="converged", message=(
-                            f"converged after {k} iterations: relative change {rel:.2e} < "
-                            f"tol {tol:g}"))
-                    elif last:
-                        rec.update(status="max_iter", message=(
-                            f"stopped after max_iter = {max_iter} iterations (relative change "
-                            f"{rel if rel is not None else float('nan'):.2e}, tol {tol:g})"))
-            rec["stats_denoiser_calls"] = stats_calls
-            rec["stats_time"] = stats_time
-            if k == 0:
-                rec["params"] = dict(resolved)
-            yield rec
-            if rec["status"] != "running":
-                return
-            x_prev = x
-            k += 1
+
+    def step() -> dict:
+        """One iteration and its record (run under np.errstate, never across a yield)."""
+        nonlocal elapsed, den_time, stats_time, den_calls, stats_calls, first_residual
+        calls0, secs0, t0 = D.calls, D.seconds, time.perf_counter()
+        try:
+            state = next(gen)
+        except (ArithmeticError, ValueError) as err:
+            return _final(k, x_prev, "diverged", _diverged_message(method, m, resolved, k, err))
+        elapsed += time.perf_counter() - t0
+        den_calls += D.calls - calls0
+        den_time += D.seconds - secs0
+        x = state.x
+        last = max_iter is not None and k >= max_iter
+        rel = None if x_prev is None else _rel_change(x, x_prev)
+        rec: dict[str, Any] = {
+            "iter": k, "x": x, "psnr": None, "objective": None, "residual": None,
+            "rel_change": rel, "time": elapsed, "denoiser_time": den_time,
+            "denoiser_calls": den_calls, "status": "running", "message": "",
+        }
+        big = float(np.max(np.abs(x)))
+        if not np.isfinite(big) or big > DIVERGENCE_BOUND:
+            rec.update(status="diverged", message=_diverged_message(method, m, resolved, k))
+        else:
+            if problem.truth is not None:
+                rec["psnr"] = psnr(problem.truth, x)
+            converged = rel is not None and rel < tol
+            if stats and (k % stats_every == 0 or last or converged):
+                calls0, t0 = D.calls, time.perf_counter()
+                dx = state.denoised if state.denoised is not None else D(x)
+                grad = problem.grad_data(x)
+                prior = potential(x) if potential is not None else red.regulariser(x, dx)
+                rec["objective"] = problem.data_fidelity(x) + lam * prior
+                rec["residual"] = float(np.linalg.norm(grad + lam * (x - dx)))
+                stats_calls += D.calls - calls0
+                stats_time += time.perf_counter() - t0
+                if first_residual is None:
+                    first_residual = max(rec["residual"], 1e-300)
+                elif not rec["residual"] <= DIVERGENCE_GROWTH * first_residual:
+                    rec.update(
+                        status="diverged", message=_diverged_message(method, m, resolved, k)
+                    )
+            if rec["status"] == "running":
+                if converged:
+                    rec.update(status="converged", message=(
+                        f"converged after {k} iterations: relative change {rel:.2e} < "
+                        f"tol {tol:g}"))
+                elif last:
+                    rec.update(status="max_iter", message=(
+                        f"stopped after max_iter = {max_iter} iterations (relative change "
+                        f"{rel if rel is not None else float('nan'):.2e}, tol {tol:g})"))
+        rec["stats_denoiser_calls"] = stats_calls
+        rec["stats_time"] = stats_time
+        if k == 0:
+            rec["params"] = dict(resolved)
+        return rec
+
+    while True:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            rec = step()
+        yield rec
+        if rec["status"] != "running":
+            return
+        x_prev = rec["x"]
+        k += 1
 
 
 def _rel_change(x: np.ndarray, x_prev: np.ndarray) -> float:

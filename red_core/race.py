@@ -1,0 +1,293 @@
+"""RED and PnP racing on the same problem: the engine behind the "Restore an image" page.
+
+A :class:`Race` owns one :func:`red_core.solvers.iterate` stream per contender and advances them
+together, one iteration each in turn, for a given time budget, so a page can draw after every
+chunk. It keeps the histories (no per-iteration images) and the current iterates, and makes the
+results table, the CSV of the histories and a Python snippet that reproduces the run.
+
+Examples
+--------
+>>> from red_core import images, race
+>>> problem = race.make_problem(images.builtin("camera", 64), "gaussian_blur", 0.01)
+>>> r = race.Race(problem, {"RED": race.Contender("red-fp", "tv", 5 / 255, max_iter=5),
+...                         "PnP": race.Contender("pnp-admm", "tv", 20 / 255, max_iter=5)})
+>>> while not r.done:
+...     _ = r.advance(1.0)
+>>> sorted(r.statuses().values())
+['max_iter', 'max_iter']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from red_core import denoisers, operators, solvers
+from red_core.metrics import psnr, ssim
+
+#: The degradations offered to users: label -> (operator name, operator parameters).
+DEGRADATIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "denoise": ("denoise", {}),
+    "gaussian_blur": ("gaussian_blur", {"blur_sigma": 1.6}),
+    "uniform_blur": ("uniform_blur", {"size": 9}),
+    "motion_blur": ("motion_blur", {"length": 15, "angle": 45}),
+    "super_resolution_x2": ("super_resolution", {"factor": 2}),
+    "super_resolution_x3": ("super_resolution", {"factor": 3}),
+    "inpainting": ("inpainting", {"missing": 0.5, "seed": 0}),
+}
+DEGRADATION_LABELS = {
+    "denoise": "Denoising",
+    "gaussian_blur": "Gaussian blur",
+    "uniform_blur": "Uniform blur",
+    "motion_blur": "Motion blur",
+    "super_resolution_x2": "Super-resolution ×2",
+    "super_resolution_x3": "Super-resolution ×3",
+    "inpainting": "Inpainting",
+}
+
+
+def min_side(degradation: str, **params: Any) -> int:
+    """The smallest image side a degradation needs (kernel support, 8 low-resolution pixels)."""
+    op, defaults = _degradation(degradation)
+    p = {**defaults, **params}
+    if op == "gaussian_blur":
+        return max(16, 2 * int(np.ceil(3 * p["blur_sigma"])) + 1)
+    if op == "uniform_blur":
+        return max(16, int(p["size"]))
+    if op == "motion_blur":
+        return max(16, int(p["length"]) + 3)
+    if op == "super_resolution":
+        return 8 * int(p["factor"])
+    return 16
+
+
+def _degradation(degradation: str) -> tuple[str, dict[str, Any]]:
+    if degradation not in DEGRADATIONS:
+        raise ValueError(
+            f"unknown degradation {degradation!r}; choose one of {', '.join(DEGRADATIONS)}"
+        )
+    return DEGRADATIONS[degradation]
+
+
+def prepare_image(image: np.ndarray, degradation: str) -> np.ndarray:
+    """Crop ``image`` (centre) so its sides suit the degradation (multiples of the SR factor)."""
+    op, p = _degradation(degradation)
+    if op != "super_resolution":
+        return image
+    k = int(p["factor"])
+    h, w = (image.shape[0] // k) * k, (image.shape[1] // k) * k
+    top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2
+    return image[top:top + h, left:left + w]
+
+
+def make_problem(
+    image: np.ndarray, degradation: str, noise_sigma: float, seed: int = 0, **params: Any
+) -> solvers.Problem:
+    """Degrade ``image`` (the truth) with a named degradation and seeded noise.
+
+    ``params`` override the degradation's defaults (e.g. ``blur_sigma``, ``missing``).
+    """
+    op, defaults = _degradation(degradation)
+    image = prepare_image(np.asarray(image, dtype=np.float64), degradation)
+    A = operators.build(op, image.shape, **{**defaults, **params})
+    return solvers.Problem.synthesize(image, A, noise_sigma, seed=seed)
+
+
+def degraded_view(problem: solvers.Problem) -> np.ndarray:
+    """The observation as an image of the truth's size (super-resolution: nearest up-sampling)."""
+    y = problem.y
+    if y.shape == problem.shape:
+        return y
+    f = problem.shape[0] // y.shape[0]
+    return np.repeat(np.repeat(y, f, axis=0), f, axis=1)
+
+
+def degraded_psnr(problem: solvers.Problem) -> float:
+    """PSNR of the starting point ``x0`` (the degraded image as the solvers see it)."""
+    return psnr(problem.truth, problem.x0)
+
+
+@dataclass
+class Contender:
+    """One side of the race: an algorithm, a denoiser and their parameters."""
+
+    method: str
+    denoiser: str
+    denoiser_sigma: float
+    params: dict[str, Any] = field(default_factory=dict)
+    max_iter: int = 100
+    tol: float = 1e-4
+    denoiser_params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Lane:
+    contender: Contender
+    stream: Any
+    denoiser: Any
+    history: list[dict] = field(default_factory=list)
+    x: np.ndarray | None = None
+    status: str = "running"
+    message: str = ""
+    params: dict = field(default_factory=dict)
+
+
+class Race:
+    """Advance several :class:`Contender` runs on one problem together.
+
+    Parameters
+    ----------
+    problem : Problem
+    contenders : dict
+        ``{label: Contender}``, e.g. ``{"RED": ..., "PnP": ...}``.
+    stats : bool
+        Compute objective and residual (see :func:`red_core.solvers.iterate`).
+    objective_lam : float, optional
+        One λ for every contender's objective, so the curves compare (default: each its own).
+    """
+
+    def __init__(
+        self,
+        problem: solvers.Problem,
+        contenders: dict[str, Contender],
+        stats: bool = True,
+        objective_lam: float | None = None,
+    ):
+        self.problem = problem
+        self.lanes: dict[str, _Lane] = {}
+        for label, c in contenders.items():
+            D = denoisers.build(c.denoiser, c.denoiser_sigma, **c.denoiser_params)
+            stream = solvers.iterate(
+                c.method, problem, D, max_iter=c.max_iter, tol=c.tol, stats=stats,
+                objective_lam=objective_lam, **c.params,
+            )
+            self.lanes[label] = _Lane(c, stream, D, x=problem.x0)
+        self.stopped = False
+
+    @property
+    def done(self) -> bool:
+        return self.stopped or all(lane.status != "running" for lane in self.lanes.values())
+
+    def advance(self, budget: float) -> int:
+        """Advance the unfinished runs in turn, one iteration each, for about ``budget`` seconds.
+
+        Returns the number of iterations made (at least one per unfinished run).
+        """
+        t_end = time.perf_counter() + budget
+        steps = 0
+        while not self.done:
+            for lane in self.lanes.values():
+                if lane.status == "running":
+                    self._step(lane)
+                    steps += 1
+            if time.perf_counter() >= t_end:
+                break
+        return steps
+
+    def _step(self, lane: _Lane) -> None:
+        try:
+            rec = next(lane.stream)
+        except StopIteration:  # pragma: no cover - the stream always ends on a final record
+            lane.status = lane.status if lane.status != "running" else "max_iter"
+            return
+        if "params" in rec:
+            lane.params = rec["params"]
+        if rec["status"] != "diverged" and rec["x"] is not None:
+            lane.x = rec["x"]
+        if rec["time"] is not None:
+            lane.history.append({k: v for k, v in rec.items() if k not in ("x", "params")})
+        lane.status, lane.message = rec["status"], rec["message"]
+
+    def stop(self) -> None:
+        """End every unfinished run with status ``stopped``."""
+        for lane in self.lanes.values():
+            if lane.status == "running":
+                it = lane.history[-1]["iter"] if lane.history else 0
+                lane.status, lane.message = "stopped", f"stopped by the user after {it} iterations"
+                lane.stream.close()
+        self.stopped = True
+
+    # ------------------------------------------------------------------ results
+
+    def statuses(self) -> dict[str, str]:
+        return {label: lane.status for label, lane in self.lanes.items()}
+
+    def histories(self) -> dict[str, list[dict]]:
+        return {label: lane.history for label, lane in self.lanes.items()}
+
+    def current(self) -> dict[str, np.ndarray]:
+        return {label: lane.x for label, lane in self.lanes.items()}
+
+    def summary(self) -> list[dict[str, Any]]:
+        """One row per contender: PSNR, SSIM, iterations, time, ms/iteration, calls, status."""
+        rows = []
+        for label, lane in self.lanes.items():
+            last = lane.history[-1] if lane.history else {}
+            iters = last.get("iter", 0)
+            t = last.get("time", 0.0) or 0.0
+            truth = self.problem.truth
+            rows.append({
+                "run": label,
+                "method": lane.contender.method,
+                "denoiser": lane.contender.denoiser,
+                "σ_d ·255": round(lane.contender.denoiser_sigma * 255, 2),
+                "PSNR (dB)": None if truth is None else round(psnr(truth, lane.x), 2),
+                "SSIM": None if truth is None else round(ssim(truth, lane.x), 4),
+                "iterations": iters,
+                "time (s)": round(t, 3),
+                "ms / iteration": round(1e3 * t / iters, 2) if iters else None,
+                "denoiser calls": last.get("denoiser_calls", 0),
+                "status": lane.status,
+                "message": lane.message,
+            })
+        return rows
+
+    def histories_csv(self) -> str:
+        """All histories as one CSV table with a ``run`` column."""
+        keys = ["iter", "psnr", "objective", "residual", "rel_change", "time", "denoiser_time",
+                "denoiser_calls", "stats_denoiser_calls", "stats_time", "status"]
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["run", "method", *keys])
+        for label, lane in self.lanes.items():
+            for h in lane.history:
+                writer.writerow([label, lane.contender.method,
+                                 *("" if h.get(k) is None else h.get(k) for k in keys)])
+        return buf.getvalue()
+
+
+def snippet(
+    image_code: str,
+    degradation: str,
+    noise_sigma: float,
+    seed: int,
+    contenders: dict[str, Contender],
+    degradation_params: dict[str, Any] | None = None,
+) -> str:
+    """Python code that reproduces a race with ``red_core`` (``image_code`` makes ``truth``)."""
+    op, defaults = _degradation(degradation)
+    p = {**defaults, **(degradation_params or {})}
+    lines = [
+        "from red_core import denoisers, images, race, solvers",
+        "",
+        f"truth = {image_code}",
+        f"problem = race.make_problem(truth, {degradation!r}, noise_sigma={noise_sigma!r}, "
+        f"seed={seed!r}{''.join(f', {k}={v!r}' for k, v in p.items() if k != 'seed' or op != 'inpainting')})",
+        "print('degraded PSNR', race.degraded_psnr(problem))",
+    ]
+    for label, c in contenders.items():
+        var = "".join(ch for ch in label.lower() if ch.isalnum()) or "run"
+        extra = "".join(f", {k}={v!r}" for k, v in c.params.items() if v is not None)
+        dparams = "".join(f", {k}={v!r}" for k, v in c.denoiser_params.items())
+        lines += [
+            "",
+            f"{var} = solvers.run({c.method!r}, problem, denoisers.build({c.denoiser!r}, "
+            f"{c.denoiser_sigma!r}{dparams}), max_iter={c.max_iter}, tol={c.tol!r}{extra})",
+            f"print({label!r}, {var}.status, {var}.history[-1]['psnr'], {var}.message)",
+        ]
+    return "\n".join(lines) + "\n"
