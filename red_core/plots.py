@@ -141,6 +141,21 @@ def convergence_figure(
 # --------------------------------------------------------------------------- restore page
 
 
+def cost_figure(rows: list[dict]) -> go.Figure:
+    """Bars of the measured cost per iteration of each run (``red_core.race.cost_report`` rows):
+    denoiser time and the rest (data step, vector updates) stacked, in ms per iteration."""
+    names = [f"{r['run']}: {r['method']}" for r in rows]
+    den = [r["denoiser ms / call"] * r["denoiser calls / iteration"] for r in rows]
+    rest = [r["overhead ms / iteration"] for r in rows]
+    fig = go.Figure([
+        go.Bar(name="denoiser", x=names, y=den, marker_color=DENOISED),
+        go.Bar(name="data step and updates", x=names, y=rest, marker_color=NOISY),
+    ])
+    fig.update_layout(template=TEMPLATE, barmode="stack", height=320,
+                      yaxis_title="ms per iteration", hovermode="closest")
+    return fig
+
+
 def difference_figure(truth: np.ndarray, results: dict[str, np.ndarray]) -> go.Figure:
     """Signed error ``x − truth`` of each result (grey level; colour images averaged over
     channels), on one symmetric colour scale so the results compare."""

@@ -291,3 +291,59 @@ def snippet(
             f"print({label!r}, {var}.status, {var}.history[-1]['psnr'], {var}.message)",
         ]
     return "\n".join(lines) + "\n"
+
+
+def cost_report(r: Race) -> list[dict[str, Any]]:
+    """What each run cost and what kind of point it reached (the "RED vs PnP" comparison, measured).
+
+    Per run: denoiser calls and data-term steps (gradients or proxes) per iteration, measured
+    milliseconds per iteration and per denoiser call, the step size against its bound (RED-GD:
+    ``μ < 2/(L_f + λ)``; PnP-PGD: ``μ ≤ 1/L_f``; the prox-based methods have none), and both
+    residuals at the last iterate: the RED stationarity residual ``‖∇f + λ(x − D(x))‖`` (relative
+    to the first) and the operator fixed-point residual ``‖x_{k+1} − x_k‖/‖x_k‖``.
+    """
+    rows = []
+    L_f = r.problem.lipschitz
+    for label, lane in r.lanes.items():
+        h = lane.history
+        if len(h) < 2:
+            continue
+        first, last = h[0], h[-1]
+        iters = last["iter"] - first["iter"]
+        calls = last["denoiser_calls"] - first["denoiser_calls"]
+        steps = last["data_steps"] - first["data_steps"]
+        algo_time = last["time"] - first["time"]
+        den_time = last["denoiser_time"] - first["denoiser_time"]
+        method = lane.contender.method
+        family = solvers.METHODS[method].family
+        p = lane.params
+        if method == "red-gd":
+            bound, rule = solvers.safe_step(r.problem, p["lam"]), "μ < 2/(L_f + λ)"
+            step, met = p["step"], p["step"] < bound
+        elif method == "pnp-pgd":
+            bound, rule = solvers.safe_step(r.problem), "μ ≤ 1/L_f"
+            step, met = p["step"], p["step"] <= bound * (1 + 1e-12)
+        else:
+            bound = step = met = None
+            rule = "no step size: f enters through its prox, for any β > 0"
+        residuals = [x["residual"] for x in h if x.get("residual") is not None]
+        rows.append({
+            "run": label, "method": method, "family": family,
+            "iterations": iters,
+            "denoiser calls / iteration": calls / iters if iters else None,
+            "data steps / iteration": steps / iters if iters else None,
+            "ms / iteration": 1e3 * algo_time / iters if iters else None,
+            "denoiser ms / call": 1e3 * den_time / calls if calls else None,
+            "overhead ms / iteration": 1e3 * (algo_time - den_time) / iters if iters else None,
+            "step rule": rule, "step": step, "step bound": bound, "step rule met": met,
+            "L_f": L_f,
+            "fixed point sought": ("stationary point of E: ∇f(x) + λ(x − D(x)) = 0"
+                                   if family == "red" else
+                                   "operator fixed point: x = T(x)"),
+            "stationarity residual": residuals[-1] if residuals else None,
+            "stationarity residual / first": (residuals[-1] / residuals[0]
+                                              if len(residuals) > 1 and residuals[0] else None),
+            "fixed-point residual": last["rel_change"],
+            "status": lane.status,
+        })
+    return rows

@@ -343,6 +343,25 @@ class _Counted:
         return out
 
 
+class _CountedProblem:
+    """Forwards to a :class:`Problem`, counting the data-term steps (gradients and proxes) an
+    algorithm takes; the shared Problem itself stays untouched."""
+
+    def __init__(self, problem: Problem):
+        self._problem, self.steps = problem, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._problem, name)
+
+    def grad_data(self, x: np.ndarray) -> np.ndarray:
+        self.steps += 1
+        return self._problem.grad_data(x)
+
+    def prox_data(self, v: np.ndarray, beta: float) -> np.ndarray:
+        self.steps += 1
+        return self._problem.prox_data(v, beta)
+
+
 #: An iterate whose largest magnitude exceeds this (pixels live in [0, 1]) has diverged.
 DIVERGENCE_BOUND = 1e3
 #: A residual this many times larger than the first one means the run has diverged.
@@ -393,7 +412,8 @@ def iterate(
         ``iter``, ``x``, ``psnr`` (None without a truth), ``objective``, ``residual`` (None when
         not computed), ``rel_change``, ``time`` (seconds of the algorithm's own work since the
         start), ``denoiser_time`` (its part spent in the denoiser), ``denoiser_calls`` (the
-        algorithm's own calls), ``stats_denoiser_calls``, ``stats_time``, ``status``
+        algorithm's own calls), ``data_steps`` (its gradient and prox evaluations of the data
+        term), ``stats_denoiser_calls``, ``stats_time``, ``status``
         (``running``, then ``converged``, ``max_iter`` or ``diverged`` on the last record),
         ``message`` and ``params`` (the resolved parameters, first record only).
     """
@@ -406,7 +426,8 @@ def iterate(
     D = _Counted(denoiser)
     # A gradient-step denoiser D = I − ∇g has an explicit potential: RED minimises f + λg.
     potential = getattr(denoiser, "potential", None)
-    gen = m.algorithm(problem, D, **resolved)
+    counted = _CountedProblem(problem)
+    gen = m.algorithm(counted, D, **resolved)
     elapsed = den_time = stats_time = 0.0
     den_calls = stats_calls = 0
     x_prev: np.ndarray | None = None
@@ -430,7 +451,8 @@ def iterate(
         rec: dict[str, Any] = {
             "iter": k, "x": x, "psnr": None, "objective": None, "residual": None,
             "rel_change": rel, "time": elapsed, "denoiser_time": den_time,
-            "denoiser_calls": den_calls, "status": "running", "message": "",
+            "denoiser_calls": den_calls, "data_steps": counted.steps, "status": "running",
+            "message": "",
         }
         big = float(np.max(np.abs(x)))
         if not np.isfinite(big) or big > DIVERGENCE_BOUND:
@@ -488,6 +510,7 @@ def _rel_change(x: np.ndarray, x_prev: np.ndarray) -> float:
 def _final(k: int, x: np.ndarray | None, status: str, message: str) -> dict:
     return {"iter": k, "x": x, "psnr": None, "objective": None, "residual": None,
             "rel_change": None, "time": None, "denoiser_time": None, "denoiser_calls": None,
+            "data_steps": None,
             "stats_denoiser_calls": None, "stats_time": None, "status": status,
             "message": message}
 
