@@ -96,15 +96,15 @@ st.plotly_chart(plots.convergence_figure(r.histories(), labels={
 
 st.subheader("The source's table")
 st.markdown(
-    """
-| property | PnP-PGD | RED-GD |
-|---|---|---|
-| explicit objective | only if D is a proximal operator | yes, E(x) (exact when J is symmetric and D homogeneous) |
-| convergence guarantee | D (or its averaged form) non-expansive | convexity of E / gradient-descent theory |
-| fixed point | x\\* = D(x\\* − μ∇f(x\\*)), an operator fixed point | ∇f(x\\*) + λ(x\\* − D(x\\*)) = 0, a stationary point of E |
-| step size | μ ≤ 1 / L_f | μ < 2 / (L_f + λ) |
-| cost per iteration | one gradient step + one denoiser call | identical |
-"""
+    "| property | PnP-PGD | RED-GD |\n|---|---|---|\n"
+    "| explicit objective | only if D is a proximal operator | yes, E(x) (exact when J is "
+    "symmetric and D homogeneous) |\n"
+    "| convergence guarantee | D (or its averaged form) non-expansive | convexity of E / "
+    "gradient-descent theory |\n"
+    "| fixed point | x\\* = D(x\\* − μ∇f(x\\*)), an operator fixed point | ∇f(x\\*) + "
+    "λ(x\\* − D(x\\*)) = 0, a stationary point of E |\n"
+    "| step size | μ ≤ 1 / L_f | μ < 2 / (L_f + λ) |\n"
+    "| cost per iteration | one gradient step + one denoiser call | identical |\n"
 )
 st.info(
     "**Recommendation (from the source).** Use PnP-ADMM when the data-fidelity prox has a fast "

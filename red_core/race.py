@@ -38,7 +38,7 @@ DEGRADATIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "motion_blur": ("motion_blur", {"length": 15, "angle": 45}),
     "super_resolution_x2": ("super_resolution", {"factor": 2}),
     "super_resolution_x3": ("super_resolution", {"factor": 3}),
-    "inpainting": ("inpainting", {"missing": 0.5, "seed": 0}),
+    "inpainting": ("inpainting", {"missing": 0.5}),  # the mask is drawn with the noise seed
 }
 DEGRADATION_LABELS = {
     "denoise": "Denoising",
@@ -94,6 +94,8 @@ def make_problem(
     """
     op, defaults = _degradation(degradation)
     image = prepare_image(np.asarray(image, dtype=np.float64), degradation)
+    if op == "inpainting" and "mask" not in params:
+        params = {"seed": seed, **params}
     A = operators.build(op, image.shape, **{**defaults, **params})
     return solvers.Problem.synthesize(image, A, noise_sigma, seed=seed)
 
@@ -272,12 +274,13 @@ def snippet(
     """Python code that reproduces a race with ``red_core`` (``image_code`` makes ``truth``)."""
     op, defaults = _degradation(degradation)
     p = {**defaults, **(degradation_params or {})}
+    extra = "".join(f", {k}={v!r}" for k, v in p.items())
     lines = [
         "from red_core import denoisers, images, race, solvers",
         "",
         f"truth = {image_code}",
         f"problem = race.make_problem(truth, {degradation!r}, noise_sigma={noise_sigma!r}, "
-        f"seed={seed!r}{''.join(f', {k}={v!r}' for k, v in p.items() if k != 'seed' or op != 'inpainting')})",
+        f"seed={seed!r}{extra})",
         "print('degraded PSNR', race.degraded_psnr(problem))",
     ]
     for label, c in contenders.items():

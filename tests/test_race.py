@@ -1,0 +1,74 @@
+"""The race engine behind "Restore an image": problems, lanes, reports, snippet."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from red_core import images, race
+
+
+@pytest.fixture(scope="module")
+def finished() -> race.Race:
+    problem = race.make_problem(images.builtin("coins", 48), "gaussian_blur", 0.01, seed=2)
+    r = race.Race(problem, {
+        "RED": race.Contender("red-gd", "tv", 5 / 255, max_iter=8, tol=0),
+        "PnP": race.Contender("pnp-pgd", "tv", 1 / 255, max_iter=6, tol=0),
+    })
+    while not r.done:
+        r.advance(0.01)
+    return r
+
+
+def test_lanes_advance_together_and_finish(finished):
+    assert finished.statuses() == {"RED": "max_iter", "PnP": "max_iter"}
+    assert [h["iter"] for h in finished.histories()["RED"]] == list(range(9))
+    assert [h["iter"] for h in finished.histories()["PnP"]] == list(range(7))
+    assert all("x" not in h for h in finished.histories()["RED"])  # no per-iteration images
+
+
+def test_summary_csv_and_cost_report(finished):
+    rows = {r["run"]: r for r in finished.summary()}
+    assert rows["RED"]["iterations"] == 8 and rows["PnP"]["iterations"] == 6
+    assert rows["RED"]["PSNR (dB)"] > race.degraded_psnr(finished.problem)
+    table = list(csv.DictReader(io.StringIO(finished.histories_csv())))
+    assert len(table) == 9 + 7
+    assert {r["run"] for r in table} == {"RED", "PnP"}
+    cost = {r["run"]: r for r in race.cost_report(finished)}
+    assert cost["RED"]["denoiser calls / iteration"] == 1.0
+    assert cost["PnP"]["data steps / iteration"] == 1.0
+    assert cost["RED"]["step rule met"] and cost["PnP"]["step rule met"]
+
+
+def test_stop_marks_unfinished_runs():
+    problem = race.make_problem(images.builtin("camera", 32), "denoise", 0.05)
+    r = race.Race(problem, {"RED": race.Contender("red-fp", "gaussian", 0.05, max_iter=1000,
+                                                  tol=0)})
+    r.advance(0.0)
+    r.stop()
+    assert r.done and r.statuses() == {"RED": "stopped"}
+
+
+@pytest.mark.parametrize("degradation", list(race.DEGRADATIONS))
+def test_snippet_reproduces_the_run(degradation):
+    truth = images.builtin("camera", 48)
+    contenders = {"RED": race.Contender("red-fp", "tv", 5 / 255, max_iter=4, tol=0)}
+    r = race.Race(race.make_problem(truth, degradation, 0.02, seed=5), contenders)
+    while not r.done:
+        r.advance(1.0)
+    code = race.snippet("images.builtin('camera', size=48)", degradation, 0.02, 5, contenders)
+    scope: dict = {}
+    exec(compile(code, "snippet", "exec"), scope)  # noqa: S102 - our own generated code
+    assert np.array_equal(scope["red"].x, r.current()["RED"])
+
+
+def test_problem_helpers():
+    img = images.builtin("astronaut", 50)
+    assert race.prepare_image(img, "super_resolution_x3").shape[:2] == (48, 48)
+    p = race.make_problem(img, "super_resolution_x3", 0.01)
+    assert race.degraded_view(p).shape == p.truth.shape
+    assert race.min_side("super_resolution_x3") == 24
+    assert race.min_side("uniform_blur", size=21) == 21
+    with pytest.raises(ValueError, match="unknown degradation"):
+        race.make_problem(img, "sharpen", 0.01)
