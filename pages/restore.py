@@ -24,7 +24,7 @@ DEFAULTS = {
     "image": "camera", "size": 256, "degradation": "gaussian_blur", "noise_sigma": 0.01,
     "seed": 0, "red_method": "red-fp", "red_denoiser": "tv", "red_sigma": 5.0,
     "red_iters": 100, "red_tol": 1e-4, "pnp_method": "pnp-admm", "pnp_denoiser": "tv",
-    "pnp_sigma": 20.0, "pnp_iters": 100, "pnp_tol": 1e-4, "x_axis": "iter",
+    "pnp_sigma": 25.0, "pnp_iters": 100, "pnp_tol": 1e-4, "x_axis": "iter",
 }
 for side, methods in (("red", solvers.RED_METHODS), ("pnp", solvers.PNP_METHODS)):
     for m in methods:
@@ -165,7 +165,7 @@ def contender_controls(side: str, methods: tuple[str, ...], title: str) -> race.
     a, b = st.columns(2)
     a.selectbox("Denoiser", RACE_DENOISERS, key=f"{side}_denoiser",
                 help="bm3d is the best and slowest (seconds per call at 256²).")
-    suggested = 255 * solvers.default_denoiser_sigma(problem, method)
+    suggested = 255 * solvers.default_denoiser_sigma(problem, method, ss[f"{side}_denoiser"])
     b.slider("Denoiser σ_d (×1/255)", 0.0, 50.0, step=0.5, key=f"{side}_sigma",
              help=f"Suggested for this method and noise level: {suggested:.1f}/255.")
     sigma = ss[f"{side}_sigma"] / 255

@@ -244,8 +244,10 @@ def default_params(method: str, problem: Problem, denoiser: Denoiser | None = No
     - RED-GD ``step = 1.9 / (L_f + λ)``, below the safe bound ``2 / (L_f + λ)``;
     - PnP ``beta = 1 / σ_d²`` with ``σ_d`` the denoiser sigma (the prox of ``f/β`` then feeds the
       denoiser the noise level it is tuned for); PnP-PGD ``step = 1 / L_f``;
-    - RED-ADMM ``beta = λ``, ``inner = 1``; RED-PG / APG ``L = 1``; RED-DPG ``L0 = 0.2``,
-      ``Linf = 2``.
+    - RED-ADMM ``beta = λ``, ``inner = 1``; RED-PG / APG ``L = 1``; RED-DPG ``L0 = 0.5``,
+      ``Linf = 2`` (Reehorst & Schniter's ``L0 = 0.2`` extrapolates ``v = 5D(x) − 4x`` on the first
+      steps and diverged with the median filter; 0.5 was as good or better on every denoiser
+      measured).
     """
     m = _method(method)
     L_f = problem.lipschitz
@@ -257,7 +259,7 @@ def default_params(method: str, problem: Problem, denoiser: Denoiser | None = No
         "red-fp": {"lam": lam},
         "red-admm": {"lam": lam, "beta": lam, "inner": 1},
         "red-pg": {"lam": lam, "L": 1.0},
-        "red-dpg": {"lam": lam, "L0": 0.2, "Linf": 2.0},
+        "red-dpg": {"lam": lam, "L0": 0.5, "Linf": 2.0},
         "red-apg": {"lam": lam, "L": 1.0},
         "pnp-pgd": {"step": 1.0 / L_f},
         "pnp-admm": {"beta": beta},
@@ -269,19 +271,31 @@ def default_params(method: str, problem: Problem, denoiser: Denoiser | None = No
 
 
 #: Denoiser sigma per unit of noise sigma that works well with the default parameters, measured
-#: on the deblurring benchmark (``bench/deblur.py``): RED wants a light denoiser, PnP-ADMM/HQS a
-#: strong one (β = 1/σ_d² ties it to the data term), PnP-PGD a very light one (μ = 1/L_f).
-DENOISER_SIGMA_FACTOR = {"red": 2.0, "pnp-admm": 8.0, "pnp-hqs": 8.0, "pnp-pgd": 0.4}
+#: on the deblurring benchmark (``bench/deblur.py --all-sigmas``; docs/BENCHMARKS.md): RED wants a
+#: light denoiser, PnP-ADMM/HQS a strong one (β = 1/σ_d² ties it to the data term), PnP-PGD a very
+#: light one (μ = 1/L_f). Denoisers not listed use the "*" entry.
+DENOISER_SIGMA_FACTOR: dict[str, dict[str, float]] = {
+    "red": {"*": 2.0, "tv": 2.0, "gaussian": 4.0, "median": 8.0, "wavelet": 8.0,
+            "bilateral": 2.0, "nlm": 6.0, "bm3d": 3.0},
+    "pnp-split": {"*": 8.0, "tv": 10.0, "gaussian": 1.2, "median": 6.0, "wavelet": 3.0,
+                  "bilateral": 15.0, "nlm": 12.0, "bm3d": 8.0},
+    "pnp-pgd": {"*": 0.4, "tv": 0.4, "gaussian": 0.4, "median": 2.0, "wavelet": 0.2,
+                "bilateral": 0.4, "nlm": 0.8, "bm3d": 0.8},
+}
 
 
-def default_denoiser_sigma(problem: Problem, method: str = "red-fp") -> float:
+def default_denoiser_sigma(
+    problem: Problem, method: str = "red-fp", denoiser: str | None = None
+) -> float:
     """A denoiser sigma that works with :func:`default_params` (the user's one slider starts here).
 
-    A multiple of the noise level σ_e (see :data:`DENOISER_SIGMA_FACTOR`), at least 0.5/255 and
-    at most 50/255.
+    A multiple of the noise level σ_e measured per algorithm family and denoiser (see
+    :data:`DENOISER_SIGMA_FACTOR`), at least 0.5/255 and at most 50/255.
     """
     m = _method(method)
-    factor = DENOISER_SIGMA_FACTOR.get(method, DENOISER_SIGMA_FACTOR.get(m.family, 2.0))
+    group = "red" if m.family == "red" else ("pnp-pgd" if method == "pnp-pgd" else "pnp-split")
+    table = DENOISER_SIGMA_FACTOR[group]
+    factor = table.get(denoiser or "*", table["*"])
     return float(np.clip(factor * problem.sigma_eff, 0.5 / 255, 50 / 255))
 
 
@@ -392,7 +406,8 @@ def iterate(
     max_iter : int, optional
         Stop after this many iterations (status ``max_iter``); ``None`` runs until converged.
     tol : float
-        Stop with status ``converged`` once ``rel_change < tol`` (0 never stops early).
+        Stop with status ``converged`` once ``rel_change < tol`` at two iterations in a row
+        (0 never stops early).
     stats : bool
         Compute the RED objective ``E(x) = f(x) + λρ(x)`` (``f(x) + λg(x)`` when the denoiser
         has a ``potential`` g, a gradient-step denoiser ``D = I − ∇g``) and the fixed-point
@@ -432,11 +447,12 @@ def iterate(
     den_calls = stats_calls = 0
     x_prev: np.ndarray | None = None
     first_residual: float | None = None
+    prev_rel: float | None = None
     k = 0
 
     def step() -> dict:
         """One iteration and its record (run under np.errstate, never across a yield)."""
-        nonlocal elapsed, den_time, stats_time, den_calls, stats_calls, first_residual
+        nonlocal elapsed, den_time, stats_time, den_calls, stats_calls, first_residual, prev_rel
         calls0, secs0, t0 = D.calls, D.seconds, time.perf_counter()
         try:
             state = next(gen)
@@ -460,7 +476,9 @@ def iterate(
         else:
             if problem.truth is not None:
                 rec["psnr"] = psnr(problem.truth, x)
-            converged = rel is not None and rel < tol
+            # Two small changes in a row: splitting methods can sit still for one iteration
+            # while their auxiliary variables move (PnP-ADMM started at a prox fixed point).
+            converged = rel is not None and rel < tol and prev_rel is not None and prev_rel < tol
             if stats and (k % stats_every == 0 or last or converged):
                 calls0, t0 = D.calls, time.perf_counter()
                 dx = state.denoised if state.denoised is not None else D(x)
@@ -487,6 +505,7 @@ def iterate(
                         f"{rel if rel is not None else float('nan'):.2e}, tol {tol:g})"))
         rec["stats_denoiser_calls"] = stats_calls
         rec["stats_time"] = stats_time
+        prev_rel = rel
         if k == 0:
             rec["params"] = dict(resolved)
         return rec

@@ -97,8 +97,9 @@ def test_every_algorithm_improves_on_degraded_input(name):
     )
     degraded = solvers.psnr(truth, problem.y)
     for method in solvers.METHODS:
-        D = denoisers.build(name, solvers.default_denoiser_sigma(problem, method))
-        result = solvers.run(method, problem, D, max_iter=40, tol=1e-4, stats=False)
+        D = denoisers.build(name, solvers.default_denoiser_sigma(problem, method, name))
+        iters = 15 if name == "bm3d" else 40  # bm3d costs ~0.1 s per call even at 48²
+        result = solvers.run(method, problem, D, max_iter=iters, tol=1e-4, stats=False)
         final = result.history[-1]["psnr"]
         assert result.status in ("converged", "max_iter"), (method, result.message)
         assert final > degraded + 0.3, (method, name, final, degraded)
