@@ -106,7 +106,8 @@ class Operator(ABC):
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items() if k != "mask")
-        return f"{type(self).__name__}({self.in_shape} -> {self.out_shape}{', ' if args else ''}{args})"
+        sep = ", " if args else ""
+        return f"{type(self).__name__}({self.in_shape} -> {self.out_shape}{sep}{args})"
 
 
 def power_norm(op: Operator, n_iter: int = 100, seed: int = 0) -> float:
@@ -395,8 +396,8 @@ def build(name: str, shape: tuple[int, ...], **params: Any) -> Operator:
           (default 45). Circular boundary.
         - ``"super_resolution"``: ``factor`` 2, 3 or 4 (default 2); Gaussian anti-alias blur of std
           ``blur_sigma`` (default ``0.5·factor``, circular) then decimation.
-        - ``"inpainting"``: ``missing`` fraction of random pixels in [0, 1) (default 0.5), drawn with
-          ``seed`` (default 0); or an explicit boolean ``mask`` (True = observed).
+        - ``"inpainting"``: ``missing`` fraction of random pixels in [0, 1) (default 0.5), drawn
+          with ``seed`` (default 0); or an explicit boolean ``mask`` (True = observed).
     shape : tuple of int
         ``(H, W)`` or ``(H, W, 3)``: the shape of the unknown image ``x`` (``"denoise"`` also
         takes ``(n,)``, a 1-D signal).
