@@ -191,10 +191,14 @@ class CircularConvolution(Operator):
         if len(shape) == 3:
             self._khat = self._khat[..., None]
         self._k2 = np.abs(self._khat) ** 2
+        self._inverse_key: tuple[float, float] | None = None
+        self._inverse = self._k2
 
     def _apply(self, x: np.ndarray, mult: np.ndarray) -> np.ndarray:
         spec = sfft.rfft2(x, axes=self._axes, workers=_WORKERS)
-        return sfft.irfft2(spec * mult, s=self.in_shape[:2], axes=self._axes, workers=_WORKERS)
+        spec *= mult
+        return sfft.irfft2(spec, s=self.in_shape[:2], axes=self._axes, overwrite_x=True,
+                           workers=_WORKERS)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return self._apply(x, self._khat)
@@ -209,7 +213,11 @@ class CircularConvolution(Operator):
         return float(np.sqrt(self._k2.max()))
 
     def solve_normal(self, rhs: np.ndarray, alpha: float, beta: float) -> np.ndarray:
-        return self._apply(rhs, 1.0 / (alpha * self._k2 + beta))
+        # Solvers call this with the same (α, β) every iteration: keep the last inverse filter.
+        if self._inverse_key != (alpha, beta):
+            self._inverse = 1.0 / (alpha * self._k2 + beta)
+            self._inverse_key = (alpha, beta)
+        return self._apply(rhs, self._inverse)
 
 
 def _transfer_function(
