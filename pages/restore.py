@@ -68,6 +68,13 @@ def uploaded_image(digest: str, data: bytes, max_side: int) -> images.LoadedImag
     return images.load(data, max_side=max_side)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def objective_note(denoiser: str, sigma: float, key: tuple,
+                   _image: np.ndarray) -> race.ObjectiveNote:
+    del key  # identifies _image (not hashed)
+    return race.objective_note(denoiser, sigma, _image)
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def make_problem(source: str, size: int, degradation: str, noise_sigma: float, seed: int,
                  params: tuple) -> solvers.Problem:
@@ -245,8 +252,11 @@ def live_race() -> None:
     labels = {k: f"{k}: {lane.contender.method} + {lane.contender.denoiser}"
               for k, lane in r.lanes.items()}
     colours = {k: r.lanes[k].contender.method for k in r.lanes}
+    titles = {}
+    if any(n.kind == "exact-gradient-step" for n in ss.get("race_notes", {}).values()):
+        titles["objective"] = "objective: f + λg (gradient-step D), else E(x)"
     fig = plots.convergence_figure(r.histories(), x_axis=ss.get("x_axis", "iter"),
-                                   labels=labels, methods=colours,
+                                   labels=labels, methods=colours, objective_titles=titles,
                                    reference_psnr=race.degraded_psnr(r.problem))
     st.plotly_chart(fig, key="race_curves", width="stretch")
     if r.done and ss.get("_race_final_drawn") is not r:
@@ -255,6 +265,17 @@ def live_race() -> None:
 
 
 st.subheader("3 · The race")
+if current is not None:
+    notes = {}
+    for label, lane in current.lanes.items():
+        c = lane.contender
+        notes[label] = objective_note(c.denoiser, c.denoiser_sigma,
+                                      ss.get("race_problem_key"), current.problem.x0)
+        badge = {"exact-gradient-step": ":green-badge[exact objective f + λg]",
+                 "symmetric": ":green-badge[E(x) exact]",
+                 "approximate": ":orange-badge[E(x) approximate]"}[notes[label].kind]
+        st.markdown(f"{badge} **{label}** · {notes[label].text}")
+    ss["race_notes"] = notes
 live_race()
 
 # ---------------------------------------------------------------- results

@@ -282,6 +282,9 @@ class Denoiser:
         Number of ``__call__`` since creation or :meth:`reset_counters`.
     seconds : float
         Total wall time spent inside ``__call__``.
+    potential : callable or None
+        ``g`` for a gradient-step denoiser ``D = I − ∇g`` (RED then minimises ``f + λg``
+        exactly); ``None`` for the others.
     """
 
     def __init__(self, name: str, sigma: float, params: dict[str, Any], apply: Apply | None,
@@ -293,6 +296,7 @@ class Denoiser:
         self.symmetric = symmetric
         self.supports_1d = supports_1d
         self._apply = apply
+        self.potential = getattr(apply, "potential", None)
         self.calls = 0
         self.seconds = 0.0
 
@@ -652,3 +656,8 @@ register(
                 "similar blocks; images only.",
     grid={"sigma_psd": ParamGrid((0.8, 0.9, 1.0, 1.1, 1.25), per_sigma=True)},
 )
+
+
+# The denoisers with structure by construction (symmetric NLM, gradient-step TV, pixel MMSE)
+# register themselves into this registry; imported last because they use it.
+from red_core import structured_denoisers as _structured  # noqa: E402, F401

@@ -350,3 +350,45 @@ def cost_report(r: Race) -> list[dict[str, Any]]:
             "status": lane.status,
         })
     return rows
+
+
+@dataclass
+class ObjectiveNote:
+    """How honest the objective curve of a run is (shown as a badge next to it)."""
+
+    kind: str  # "exact-gradient-step", "symmetric", "approximate"
+    symmetry_error: float | None
+    text: str
+
+
+def objective_note(
+    denoiser: str, sigma: float, image: np.ndarray, crop: int = 12
+) -> ObjectiveNote:
+    """Whether ``E(x)`` is what RED with this denoiser really minimises.
+
+    A gradient-step denoiser ``D = I − ∇g`` makes RED minimise ``f + λg`` exactly (the curve shows
+    it); a denoiser with a symmetric Jacobian by construction makes ``x − D(x)`` an exact gradient
+    when it is also homogeneous (linear ones are); for the others the Jacobian symmetry error
+    ``e_J`` is measured on a ``crop``×``crop`` centre crop of ``image`` (grey) and reported.
+    """
+    from red_core import diagnostics
+
+    info = denoisers.describe(denoiser)
+    D = denoisers.build(denoiser, sigma)
+    if getattr(D, "potential", None) is not None:
+        return ObjectiveNote("exact-gradient-step", None,
+                             "D = I − ∇g is a gradient-step denoiser: RED minimises f + λg "
+                             "exactly, and that is the objective curve (it decreases "
+                             "monotonically).")
+    if info["symmetric"] and info["linear"]:
+        return ObjectiveNote("symmetric", 0.0,
+                             f"{denoiser} is linear with a symmetric Jacobian: x − D(x) is the "
+                             "exact gradient of ρ and RED minimises E(x).")
+    grey = image.mean(axis=2) if image.ndim == 3 else image
+    top, left = (grey.shape[0] - crop) // 2, (grey.shape[1] - crop) // 2
+    patch = diagnostics.crop(grey, top, left, crop)
+    e_j = diagnostics.symmetry_error(D, patch, method="full")
+    return ObjectiveNote(
+        "approximate", e_j,
+        f"{denoiser} has a non-symmetric Jacobian (measured e_J = ‖J − Jᵀ‖²/‖J‖² = {e_j:.3g} on a "
+        f"{crop}×{crop} crop): E(x) is only approximately what RED minimises.")

@@ -72,3 +72,27 @@ def test_problem_helpers():
     assert race.min_side("uniform_blur", size=21) == 21
     with pytest.raises(ValueError, match="unknown degradation"):
         race.make_problem(img, "sharpen", 0.01)
+
+
+@pytest.mark.parametrize("name, kind", [("gradient_step_tv", "exact-gradient-step"),
+                                        ("gaussian", "symmetric"), ("tv", "approximate"),
+                                        ("median", "approximate")])
+def test_objective_note(name, kind):
+    note = race.objective_note(name, 10 / 255, images.builtin("camera", 48))
+    assert note.kind == kind
+    if kind == "approximate":
+        assert note.symmetry_error > 1e-4 and "approximately" in note.text
+
+
+def test_gradient_step_race_objective_is_f_plus_lambda_g_and_decreases():
+    problem = race.make_problem(images.builtin("camera", 48), "gaussian_blur", 0.01)
+    r = race.Race(problem, {"RED": race.Contender("red-gd", "gradient_step_tv", 10 / 255,
+                                                  max_iter=60, tol=0)})
+    while not r.done:
+        r.advance(1.0)
+    objective = np.array([h["objective"] for h in r.histories()["RED"]])
+    assert np.all(np.diff(objective) <= 1e-10 * abs(objective[0]))
+    D = r.lanes["RED"].denoiser
+    lam = r.lanes["RED"].params["lam"]
+    x = r.current()["RED"]
+    assert objective[-1] == pytest.approx(problem.data_fidelity(x) + lam * D.potential(x))
