@@ -315,3 +315,27 @@ if done is not None and done.done:
         st.code(code, language="python")
     st.page_link("pages/compare.py", label="Compare the cost and guarantees of these two runs",
                  icon=":material/balance:")
+
+    st.subheader("5 · Cost landscape")
+    st.markdown(
+        "The objective on a plane through a run's final iterate (★): one direction from the start "
+        "towards the truth, one random. White arrows: the RED update −(∇f + λ(x − D(x))) "
+        "projected on the plane; lines: both trajectories projected on it. One denoiser call "
+        "per grid point."
+    )
+    l1, l2, l3 = st.columns([1, 1, 1])
+    l1.radio("Slice through the final iterate of", tuple(done.lanes), key="landscape_run",
+             horizontal=True)
+    l2.select_slider("Grid", options=(7, 9, 11, 15, 21), value=11, key="landscape_n")
+    if l3.button("Compute the landscape", key="landscape", icon=":material/terrain:"):
+        with st.spinner("Evaluating the objective on the grid…"):
+            ss["landscape_result"] = (done, ss.landscape_run,
+                                      done.landscape(ss.landscape_run, ss.landscape_n))
+    kept = ss.get("landscape_result")
+    if kept is not None and kept[0] is done:
+        _, run_label, (land, trajectories) = kept
+        st.plotly_chart(plots.landscape_figure(
+            land, trajectories, {k: lane.contender.method for k, lane in done.lanes.items()},
+            title=f"Objective around the final {run_label} iterate "
+                  f"({len(land.a)}×{len(land.b)} grid, {land.seconds:.1f} s)"),
+            key="landscape_chart", width="stretch")

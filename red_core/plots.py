@@ -156,6 +156,42 @@ def cost_figure(rows: list[dict]) -> go.Figure:
     return fig
 
 
+def landscape_figure(land, trajectories: dict[str, np.ndarray],
+                     methods: dict[str, str] | None = None, title: str = "") -> go.Figure:
+    """Contours of the objective on a 2-D slice, the RED update field as arrows, and the
+    projected trajectories (``red_core.landscape`` / ``Race.landscape``)."""
+    z = np.log10(land.objective - land.objective.min() + 1e-12 * abs(land.objective).max()
+                 + 1e-300)
+    fig = go.Figure(go.Contour(x=land.a, y=land.b, z=z, colorscale="Viridis", ncontours=25,
+                               colorbar={"title": "log₁₀(E − min E)"}, opacity=0.85,
+                               hovertemplate="a=%{x:.3g}<br>b=%{y:.3g}<extra></extra>"))
+    norm = np.hypot(land.update_a, land.update_b)
+    scale = 0.8 * (land.a[1] - land.a[0]) / max(float(norm.max()), 1e-300)
+    aa, bb = np.meshgrid(land.a, land.b)
+    xs, ys = [], []
+    for x0, y0, u, v in zip(aa.ravel(), bb.ravel(), (scale * land.update_a).ravel(),
+                            (scale * land.update_b).ravel(), strict=True):
+        xs += [x0, x0 + u, None]
+        ys += [y0, y0 + v, None]
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "white", "width": 1.2},
+                             name="RED update −(∇f + λ(x − D(x)))", hoverinfo="skip"))
+    for label, t in trajectories.items():
+        if len(t) == 0:
+            continue
+        method = (methods or {}).get(label, label)
+        fig.add_trace(go.Scatter(x=t[:, 0], y=t[:, 1], mode="lines+markers", name=label,
+                                 line={"color": method_colour(method), "width": 2.5,
+                                       "dash": method_dash(method)},
+                                 marker={"size": 4}))
+    fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="final iterate",
+                             marker={"symbol": "star", "size": 14, "color": "#ffd92f",
+                                     "line": {"color": "black", "width": 1}}))
+    fig.update_layout(template=TEMPLATE, height=520, title=title, hovermode="closest",
+                      xaxis_title="a (start → truth)", yaxis_title="b (random)",
+                      yaxis={"scaleanchor": "x"})
+    return fig
+
+
 def difference_figure(truth: np.ndarray, results: dict[str, np.ndarray]) -> go.Figure:
     """Signed error ``x − truth`` of each result (grey level; colour images averaged over
     channels), on one symmetric colour scale so the results compare."""
@@ -395,28 +431,29 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
          "line": {"color": CLEAN, "width": 1.5}},
         {"x": shafts["x"], "y": shafts["y"], "name": step, "mode": "lines", "legendgroup": "step",
          "line": {"color": GRADIENT, "width": 1}, "opacity": 0.55, "hoverinfo": "skip"},
-        {"x": heads["x"], "y": heads["y"], "name": step, "mode": "markers", "legendgroup": "step",
-         "showlegend": False, "hoverinfo": "skip",
-         "marker": {"symbol": heads["symbol"], "size": 7, "color": GRADIENT}},
         {"x": index, "y": stats.x, "name": x_name, "mode": "markers",
          "marker": {"color": NOISY, "size": 3 if n <= 1024 else 2}},
         {"x": index, "y": stats.denoised, "name": "D(x)", "mode": "lines",
          "line": {"color": DENOISED, "width": 2}},
+        {"x": heads["x"], "y": heads["y"], "name": step, "mode": "markers", "legendgroup": "step",
+         "showlegend": False, "hoverinfo": "skip",
+         "marker": {"symbol": heads["symbol"], "size": 7, "color": GRADIENT}},
+    ]
+    bottom = [
         {"x": index, "y": stats.magnitude, "name": "|x − D(x)|", "mode": "lines",
-         "line": {"color": GRADIENT, "width": 1}, "opacity": 0.35, "xaxis": "x2", "yaxis": "y2"},
-        {"x": index[stats.rough], "y": stats.magnitude[stats.rough],
-         "name": f"|x − D(x)| {rough_label}", "mode": "markers",
-         "marker": {"color": ROUGH_COLOUR, "size": 4}, "xaxis": "x2", "yaxis": "y2"},
+         "line": {"color": GRADIENT, "width": 1}, "opacity": 0.35},
+        {"x": index[stats.rough], "y": stats.magnitude[stats.rough], "name": rough_label,
+         "mode": "markers", "marker": {"color": ROUGH_COLOUR, "size": 4}},
         {"x": index, "y": stats.local_mean, "name": "local mean", "mode": "lines",
-         "line": {"color": GRADIENT, "width": 2}, "xaxis": "x2", "yaxis": "y2"},
+         "line": {"color": GRADIENT, "width": 2}},
     ]
     for label, mean, colour in (("smooth stretches", stats.mean_smooth, GRADIENT),
                                 (rough_label, stats.mean_rough, ROUGH_COLOUR)):
         if np.isfinite(mean):
-            data.append({"x": [0, n - 1], "y": [mean, mean], "mode": "lines",
-                         "name": f"mean {label}: {mean:.3g}", "hoverinfo": "skip",
-                         "line": {"color": colour, "width": 2, "dash": "dash"},
-                         "xaxis": "x2", "yaxis": "y2"})
+            bottom.append({"x": [0, n - 1], "y": [mean, mean], "mode": "lines",
+                           "name": f"mean {label}: {mean:.3g}", "hoverinfo": "skip",
+                           "line": {"color": colour, "width": 2, "dash": "dash"}})
+    data += [dict(trace, xaxis="x2", yaxis="y2", legend="legend2") for trace in bottom]
     runs = _true_runs(stats.rough)
     shapes = [] if len(runs) > MAX_SHADED_RUNS else [
         {"type": "rect", "xref": xref, "yref": f"{yref} domain", "x0": first - 0.5,
@@ -433,9 +470,11 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
                   "range": x_range},
         "xaxis2": {"anchor": "y2", "domain": [0, 1], "title": {"text": "sample"},
                    "range": x_range},
-        "yaxis": {"anchor": "x", "domain": [0.4, 1], "title": {"text": "value"}},
-        "yaxis2": {"anchor": "x2", "domain": [0, 0.34], "title": {"text": "|x − D(x)|"},
+        "yaxis": {"anchor": "x", "domain": [0.44, 1], "title": {"text": "value"}},
+        "yaxis2": {"anchor": "x2", "domain": [0, 0.33], "title": {"text": "|x − D(x)|"},
                    "rangemode": "tozero"},
+        # the bottom panel's own legend, between the panels
+        "legend2": {"orientation": "h", "x": 0, "y": 0.345, "yanchor": "bottom"},
     }
     # plain dicts, not validated: plotly's validation is ~95 % of the build time (~30 ms);
     # tests build go.Figure(fig.to_dict()) to validate it once

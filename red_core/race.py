@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from red_core import denoisers, operators, solvers
+from red_core import denoisers, landscape, operators, solvers
 from red_core.metrics import psnr, ssim
 
 #: The degradations offered to users: label -> (operator name, operator parameters).
@@ -161,12 +161,16 @@ class Race:
         objective_lam: float | None = None,
     ):
         self.problem = problem
+        self.objective_lam = objective_lam
+        # Two directions fixed now, so trajectories can be drawn on the cost landscape later.
+        self.basis = landscape.directions(problem, "truth" if problem.truth is not None
+                                          else "random")
         self.lanes: dict[str, _Lane] = {}
         for label, c in contenders.items():
             D = denoisers.build(c.denoiser, c.denoiser_sigma, **c.denoiser_params)
             stream = solvers.iterate(
                 c.method, problem, D, max_iter=c.max_iter, tol=c.tol, stats=stats,
-                objective_lam=objective_lam, **c.params,
+                objective_lam=objective_lam, probes=self.basis, **c.params,
             )
             self.lanes[label] = _Lane(c, stream, D, x=problem.x0)
         self.stopped = False
@@ -248,6 +252,24 @@ class Race:
                 "message": lane.message,
             })
         return rows
+
+    def landscape(self, label: str, n: int = 11) -> tuple[landscape.Landscape,
+                                                          dict[str, np.ndarray]]:
+        """The objective around the final iterate of run ``label`` (see
+        :mod:`red_core.landscape`) and every run's trajectory projected on that slice."""
+        lane = self.lanes[label]
+        center = lane.x
+        trajectories = {
+            k: landscape.project([h["probe"] for h in other.history if "probe" in h], center,
+                                 self.basis)
+            for k, other in self.lanes.items()
+        }
+        c = lane.contender
+        D = denoisers.build(c.denoiser, c.denoiser_sigma, **c.denoiser_params)
+        lam = (self.objective_lam if self.objective_lam is not None
+               else solvers.stats_lam(c.method, lane.params))
+        width = landscape.half_width_for(list(trajectories.values()))
+        return landscape.landscape(self.problem, D, lam, center, self.basis, width, n), trajectories
 
     def histories_csv(self) -> str:
         """All histories as one CSV table with a ``run`` column."""

@@ -21,7 +21,7 @@ Examples
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -392,6 +392,7 @@ def iterate(
     stats: bool = True,
     stats_every: int = 1,
     objective_lam: float | None = None,
+    probes: Sequence[np.ndarray] = (),
     **params: Any,
 ) -> Iterator[dict]:
     """Run ``method`` and yield one record per iteration, starting with the initial point.
@@ -418,6 +419,9 @@ def iterate(
         Compute them every this many iterations only (and at the first and last).
     objective_lam : float, optional
         The λ of the reported objective and residual; default :func:`stats_lam`.
+    probes : sequence of ndarray
+        Fixed vectors ``p_i``; each record gets ``probe = [⟨x, p_i⟩ ...]`` (cheap: it lets a
+        trajectory be projected on a plane afterwards without keeping any iterate).
     **params
         The method's parameters (see :func:`default_params`); missing ones get defaults.
 
@@ -505,6 +509,8 @@ def iterate(
                         f"{rel if rel is not None else float('nan'):.2e}, tol {tol:g})"))
         rec["stats_denoiser_calls"] = stats_calls
         rec["stats_time"] = stats_time
+        if probes:
+            rec["probe"] = [float(np.vdot(x, p)) for p in probes]
         prev_rel = rel
         if k == 0:
             rec["params"] = dict(resolved)
@@ -586,6 +592,7 @@ def run(
     stats: bool = True,
     stats_every: int = 1,
     objective_lam: float | None = None,
+    probes: Sequence[np.ndarray] = (),
     should_stop: Callable[[], bool] | None = None,
     callback: Callable[[dict], None] | None = None,
     **params: Any,
@@ -598,7 +605,8 @@ def run(
     x, resolved = problem.x0, {}
     status, message = "max_iter", ""
     for rec in iterate(method, problem, denoiser, max_iter=max_iter, tol=tol, stats=stats,
-                       stats_every=stats_every, objective_lam=objective_lam, **params):
+                       stats_every=stats_every, objective_lam=objective_lam, probes=probes,
+                       **params):
         if callback is not None:
             callback(rec)
         resolved = rec.get("params", resolved)

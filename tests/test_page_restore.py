@@ -113,3 +113,13 @@ def test_compare_page_without_a_race_runs_its_own():
     at.switch_page("pages/compare.py").run()
     assert not at.exception, at.exception
     assert len(at.dataframe) == 1
+
+
+def test_cost_landscape_after_a_race():
+    at = _restore(size=64, red_iters=10, pnp_iters=10)
+    _race_to_the_end(at)
+    at.select_slider(key="landscape_n").set_value(7)
+    at.button(key="landscape").click().run()
+    assert not at.exception, at.exception
+    spec = at.get("plotly_chart")[-1].proto.spec
+    assert "Objective around the final RED iterate" in spec and "contour" in spec
