@@ -481,11 +481,11 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
     return go.Figure(data=[dict(d, type="scatter") for d in data], layout=layout, _validate=False)
 
 
-def descent_figure(history: list[dict], max_iter: int, height: int = 320) -> go.Figure:
+def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
     """The RED objective ``E(x_k)`` and the PSNR of one RED-GD run (records of
-    ``red_core.solvers.iterate``), on an x axis fixed to ``[0, max_iter]`` so the curves grow
-    from left to right while the run animates. Two panels from plain dicts: cheap enough to
-    redraw three times a second (``convergence_figure`` has four and takes ~0.1 s)."""
+    ``red_core.solvers.iterate``), redrawn as the run animates. Two panels from plain dicts:
+    cheap enough to redraw three times a second (``convergence_figure`` has four and takes
+    ~0.1 s)."""
     iters = [h["iter"] for h in history]
     objective = [v if v is not None and v > 0 else None for v in
                  _finite([h.get("objective") for h in history])]
@@ -498,14 +498,12 @@ def descent_figure(history: list[dict], max_iter: int, height: int = 320) -> go.
          "mode": "lines+markers", "line": line, "marker": {"size": 4}, "xaxis": "x2",
          "yaxis": "y2"},
     ]
-    x_range = [0, max(1, max_iter)]
+    x_axis = {"rangemode": "tozero", "title": {"text": "iteration"}}
     layout = {
         "template": pio.templates[TEMPLATE], "height": height, "showlegend": False,
         "hovermode": "closest", "margin": {"l": 55, "r": 15, "t": 40, "b": 45},
-        "xaxis": {"anchor": "y", "domain": [0, 0.45], "range": x_range,
-                  "title": {"text": "iteration"}},
-        "xaxis2": {"anchor": "y2", "domain": [0.55, 1], "range": x_range,
-                   "title": {"text": "iteration"}},
+        "xaxis": {"anchor": "y", "domain": [0, 0.45], **x_axis},
+        "xaxis2": {"anchor": "y2", "domain": [0.55, 1], **x_axis},
         "yaxis": {"anchor": "x", "type": "log", "title": {"text": "RED objective E(x)"}},
         "yaxis2": {"anchor": "x2", "title": {"text": "PSNR (dB)"}},
     }
