@@ -75,7 +75,7 @@ def test_integer_and_float32_input(name):
 @pytest.mark.parametrize("name", BUILTINS)
 def test_deterministic(name):
     d = denoisers.build(name, 25 / 255)
-    for x in inputs(name):
+    for x in inputs(name)[:1 if name == "bm3d" else None]:  # bm3d: ~1 s per call
         np.testing.assert_array_equal(d(x), d(x.copy()))
 
 
