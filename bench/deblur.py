@@ -56,8 +56,10 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--methods", default=",".join(solvers.METHODS))
     ap.add_argument("--denoisers", default="gaussian,median,tv,wavelet,bilateral,nlm")
-    ap.add_argument("--sigmas", default="1,2,3,5,8,12,20,30",
-                    help="denoiser sigmas to try, in units of 1/255")
+    ap.add_argument("--sigmas", default="auto",
+                    help="denoiser sigmas to try, in units of 1/255, or 'auto': the suggested "
+                         "sigma of each method and denoiser (solvers.default_denoiser_sigma) "
+                         "times 0.6, 1 and 1.6")
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--tol", type=float, default=1e-4)
     ap.add_argument("--all-sigmas", action="store_true", help="print every sigma, not the best")
@@ -71,9 +73,13 @@ def main(argv: list[str] | None = None) -> None:
     print("| method | denoiser | σ_d ·255 | final PSNR | iters | status | wall s | ms/iter "
           "| denoiser ms/call | overhead ms/iter | s to 29.2 dB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    sigmas = [float(s) / 255 for s in args.sigmas.split(",")]
     for name in args.denoisers.split(","):
         for method in args.methods.split(","):
+            if args.sigmas == "auto":
+                base = solvers.default_denoiser_sigma(problem, method, name)
+                sigmas = [round(f * base * 255 * 2) / 2 / 255 for f in (0.6, 1.0, 1.6)]
+            else:
+                sigmas = [float(s) / 255 for s in args.sigmas.split(",")]
             rows = [run_one(method, problem, name, s, args.max_iter, args.tol) for s in sigmas]
             shown = rows if args.all_sigmas else [max(rows, key=lambda r: r["psnr"])]
             for r in shown:
