@@ -340,8 +340,9 @@ def symmetry_error(D: Denoiser, x: np.ndarray, method: str = "auto", n_probes: i
                    seed: int = 0, eps: float | None = None) -> float:
     """The symmetry error ``e_J = ‖J − Jᵀ‖²_F / ‖J‖²_F`` (see :func:`symmetry_estimate`).
 
-    0 for a symmetric Jacobian, 2 for an antisymmetric one; round-off gives ``~1e-26`` for
-    a linear symmetric denoiser with the full method.
+    ``e_J`` lies in [0, 4]: 0 for a symmetric Jacobian, about 2 for a random (i.i.d.) one,
+    4 for an antisymmetric one; round-off gives ``~1e-25`` for a linear symmetric denoiser
+    with the full method.
     """
     return symmetry_estimate(D, x, method=method, n_probes=n_probes, seed=seed, eps=eps).value
 

@@ -509,3 +509,195 @@ def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
     }
     # plain dicts, not validated: validation is most of the build time
     return go.Figure(data=[dict(d, type="scatter") for d in data], layout=layout, _validate=False)
+
+
+# --------------------------------------------------------------------------- Jacobian lab
+
+#: One colour per denoiser (Jacobian lab); the symmetric-by-construction ones in greens/blues.
+DENOISER_COLOURS: dict[str, str] = {
+    "gaussian": "#2ca02c",
+    "symmetric_nlm": "#17becf",
+    "gradient_step_tv": "#1f77b4",
+    "mmse_gmm": "#9edae5",
+    "median": "#d62728",
+    "tv": "#ff7f0e",
+    "wavelet": "#bcbd22",
+    "bilateral": "#e377c2",
+    "nlm": "#9467bd",
+    "bm3d": "#8c564b",
+}
+#: Colours of the three Jacobian errors.
+ERROR_COLOURS = {"symmetry": "#d62728", "homogeneity": "#ff7f0e", "gradient": "#7f7f7f"}
+#: Errors below this are drawn at it on log axes (exact zeros have no logarithm).
+ERROR_FLOOR = 1e-20
+
+
+def _matrix_heatmap(z: np.ndarray, step: int, hover: str) -> go.Heatmap:
+    """A heatmap of a (possibly pooled) matrix on the shared diverging colour axis."""
+    coords = np.arange(z.shape[0]) * step
+    # float32 halves the JSON sent to the browser; plenty for drawing
+    return go.Heatmap(z=np.asarray(z, dtype=np.float32), x=coords, y=coords,
+                      coloraxis="coloraxis", hovertemplate=hover + "<extra></extra>")
+
+
+def jacobian_figure(jacobian: np.ndarray, antisymmetric: np.ndarray, step: int = 1,
+                    unit: str = "sample", height: int = 470) -> go.Figure:
+    """``J`` and ``J − Jᵀ`` side by side on one colour scale centred at 0 (red > 0 > blue),
+    saturating at the 99th percentile of the non-zero magnitudes of both.
+
+    Parameters
+    ----------
+    jacobian, antisymmetric : ndarray, shape (m, m)
+        The matrices as drawn (``red_core.jacobian_lab.pool_extreme`` for large ones).
+    step : int
+        Rows/columns of the full matrix per drawn cell (the pooling block side).
+    unit : str
+        What a row/column is ("sample" or "pixel").
+    """
+    magnitudes = np.abs(np.concatenate([np.ravel(jacobian), np.ravel(antisymmetric)]))
+    nonzero = magnitudes[magnitudes > 1e-9 * magnitudes.max()] if magnitudes.max() > 0 else []
+    # the 99th percentile of the non-zero entries: a few kinks (|J_ij| ~ 3) would wash out the rest
+    zmax = float(np.percentile(nonzero, 99)) if len(nonzero) else 1.0
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=["J(x) = ∂D(x)/∂x", "J − Jᵀ (zero if J is symmetric)"])
+    hover = f"output {unit} %{{y}}, input {unit} %{{x}}: %{{z:.3g}}"
+    fig.add_trace(_matrix_heatmap(jacobian, step, "J: " + hover), row=1, col=1)
+    fig.add_trace(_matrix_heatmap(antisymmetric, step, "J − Jᵀ: " + hover), row=1, col=2)
+    fig.update_layout(template=TEMPLATE, height=height, hovermode="closest",
+                      coloraxis={"colorscale": "RdBu_r", "cmin": -zmax, "cmax": zmax, "cmid": 0,
+                                 "colorbar": {"title": "∂Dᵢ/∂xⱼ", "thickness": 14}},
+                      margin={"t": 60})
+    for col in (1, 2):
+        fig.update_xaxes(title_text=f"input {unit} j", showgrid=False, constrain="domain",
+                         row=1, col=col)
+        fig.update_yaxes(title_text=f"output {unit} i", showgrid=False, autorange="reversed",
+                         scaleanchor="x" if col == 1 else "x2", constrain="domain",
+                         row=1, col=col)
+    return fig
+
+
+def gradients_1d_figure(exact: np.ndarray, red_gradient: np.ndarray,
+                        height: int = 320) -> go.Figure:
+    """The exact ``∇ρ(x)`` and RED's ``x − D(x)`` of a 1-D signal, overlaid."""
+    n = np.arange(exact.size)
+    fig = go.Figure([
+        go.Scatter(x=n, y=exact, mode="lines", name="exact ∇ρ(x) = x − D(x)/2 − J(x)ᵀx/2",
+                   line={"color": "#222222", "width": 2.5}),
+        go.Scatter(x=n, y=red_gradient, mode="lines", name="RED gradient x − D(x)",
+                   line={"color": GRADIENT, "width": 2, "dash": "dash"}),
+    ])
+    fig.update_layout(template=TEMPLATE, height=height, xaxis_title="sample",
+                      yaxis_title="gradient", margin={"t": 40})
+    return fig
+
+
+def gradients_2d_figure(exact: np.ndarray, red_gradient: np.ndarray,
+                        height: int = 330) -> go.Figure:
+    """Exact ``∇ρ``, RED's ``x − D(x)`` and their difference for a crop, one colour scale."""
+    panels = {"exact ∇ρ(x)": exact, "RED x − D(x)": red_gradient,
+              "difference ∇ρ − (x − D(x))": exact - red_gradient}
+    zmax = max(float(np.max(np.abs(p))) for p in panels.values()) or 1.0
+    fig = make_subplots(rows=1, cols=3, subplot_titles=list(panels), horizontal_spacing=0.06)
+    for col, (title, z) in enumerate(panels.items(), start=1):
+        fig.add_trace(go.Heatmap(z=z, coloraxis="coloraxis",
+                                 hovertemplate=f"{title}<br>row %{{y}}, column %{{x}}: "
+                                               "%{z:.3g}<extra></extra>"), row=1, col=col)
+        fig.update_xaxes(showgrid=False, constrain="domain", row=1, col=col)
+        fig.update_yaxes(showgrid=False, autorange="reversed", constrain="domain",
+                         scaleanchor="x" if col == 1 else f"x{col}", row=1, col=col)
+    fig.update_layout(template=TEMPLATE, height=height, hovermode="closest", margin={"t": 50},
+                      coloraxis={"colorscale": "RdBu_r", "cmin": -zmax, "cmax": zmax,
+                                 "colorbar": {"thickness": 14}})
+    return fig
+
+
+def crop_picker_figure(image: np.ndarray, top: int, left: int, size: int, grid_step: int = 4,
+                       height: int = 420) -> go.Figure:
+    """A grey image with the crop outlined; clicking anywhere selects a point of an
+    invisible grid (plotly heatmaps are not selectable, scatter points are)."""
+    rows, cols = image.shape
+    gy, gx = np.mgrid[grid_step // 2: rows: grid_step, grid_step // 2: cols: grid_step]
+    fig = go.Figure([
+        go.Heatmap(z=np.asarray(image, dtype=np.float32), colorscale="gray", zmin=0, zmax=1,
+                   showscale=False, hoverinfo="skip"),
+        go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="crop centre",
+                   marker={"size": grid_step + 4, "color": "rgba(0,0,0,0)"},
+                   selected={"marker": {"color": "rgba(0,0,0,0)"}},
+                   unselected={"marker": {"opacity": 1}},
+                   hovertemplate="row %{y}, column %{x}<extra>click: crop here</extra>"),
+    ])
+    fig.add_shape(type="rect", x0=left - 0.5, x1=left + size - 0.5, y0=top - 0.5,
+                  y1=top + size - 0.5, line={"color": GRADIENT, "width": 2.5})
+    fig.update_layout(template=TEMPLATE, height=height, hovermode="closest", showlegend=False,
+                      clickmode="event+select", dragmode=False, margin={"l": 10, "r": 10, "t": 10,
+                                                                        "b": 10})
+    fig.update_xaxes(showgrid=False, visible=False, range=[-0.5, cols - 0.5], constrain="domain")
+    fig.update_yaxes(showgrid=False, visible=False, range=[rows - 0.5, -0.5],
+                     scaleanchor="x", constrain="domain")
+    return fig
+
+
+def _floored(values: Sequence[float]) -> list:
+    """Errors for a log axis: below :data:`ERROR_FLOOR` drawn at it, NaN left as a gap."""
+    return [None if v is None or not np.isfinite(v) else max(float(v), ERROR_FLOOR)
+            for v in values]
+
+
+def survey_figure(rows: Sequence[dict], errors: dict[str, str], round_off: float = 1e-8,
+                  height: int = 400) -> go.Figure:
+    """Grouped bars (log scale) of the three Jacobian errors of every denoiser.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        ``DiagnosticReport.as_dict()`` records plus a ``label`` key (the bar's name).
+    errors : dict
+        ``{report field: legend label}`` (``red_core.jacobian_lab.ERRORS``).
+    round_off : float
+        Drawn as a dotted line: errors below it are finite-difference round-off.
+    """
+    labels = [("✓ " if r["symmetric_by_construction"] else "") + r["label"] for r in rows]
+    fig = go.Figure([
+        go.Bar(name=label, x=labels, y=_floored([r[field] for r in rows]),
+               customdata=[r[field] for r in rows], marker_color=ERROR_COLOURS[field],
+               hovertemplate=f"%{{x}}<br>{label} = %{{customdata:.3g}}<extra></extra>")
+        for field, label in errors.items()
+    ])
+    fig.add_hline(y=round_off, line={"color": "#555555", "dash": "dot", "width": 1})
+    # annotations on a log axis take log10(y) (shapes take y itself)
+    fig.add_annotation(x=1, xref="paper", xanchor="right", y=np.log10(round_off), yref="y",
+                       yanchor="bottom", text=f"round-off level ({round_off:.0e})",
+                       showarrow=False, font={"size": 11, "color": "#555555"})
+    fig.update_layout(template=TEMPLATE, height=height, barmode="group", hovermode="closest",
+                      yaxis={"type": "log", "title": "error (log scale)",
+                             "exponentformat": "power"},
+                      xaxis_title="denoiser (✓ = Jacobian symmetric by construction)")
+    return fig
+
+
+def error_sigma_figure(curves: dict[str, list[dict]], errors: dict[str, str],
+                       height: int = 380) -> go.Figure:
+    """Each Jacobian error against the denoiser σ (in /255), one line per denoiser.
+
+    ``curves`` maps a denoiser label to ``DiagnosticReport.as_dict()`` records (with their
+    ``sigma`` in [0, 1] units and a ``name`` for the colour), in increasing σ.
+    """
+    fig = make_subplots(rows=1, cols=len(errors), subplot_titles=list(errors.values()),
+                        horizontal_spacing=0.07)
+    for label, records in curves.items():
+        name = records[0]["name"] if records else label
+        symmetric = bool(records and records[0]["symmetric_by_construction"])
+        for col, field in enumerate(errors, start=1):
+            fig.add_trace(go.Scatter(
+                x=[r["sigma"] * 255 for r in records], y=_floored([r[field] for r in records]),
+                customdata=[r[field] for r in records], mode="lines+markers", name=label,
+                legendgroup=label, showlegend=col == 1,
+                line={"color": DENOISER_COLOURS.get(name, "#555555"),
+                      "dash": "solid" if symmetric else "dash"},
+                hovertemplate=f"{label}, σ = %{{x:.0f}}/255: %{{customdata:.3g}}<extra></extra>",
+            ), row=1, col=col)
+            fig.update_yaxes(type="log", exponentformat="power", row=1, col=col)
+            fig.update_xaxes(title_text="denoiser σ (/255)", row=1, col=col)
+    fig.update_layout(template=TEMPLATE, height=height, hovermode="closest", margin={"t": 110},
+                      legend={"y": 1.18})
+    return fig

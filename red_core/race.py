@@ -168,6 +168,11 @@ class Race:
         self.lanes: dict[str, _Lane] = {}
         for label, c in contenders.items():
             D = denoisers.build(c.denoiser, c.denoiser_sigma, **c.denoiser_params)
+            # iterate() is a generator and checks its parameters at the first advance();
+            # check them here, so a bad value is a ValueError of the constructor.
+            solvers._resolve(c.method, problem, D, c.params)
+            if int(c.max_iter) < 1:
+                raise ValueError(f"max_iter must be at least 1, got {c.max_iter!r}")
             stream = solvers.iterate(
                 c.method, problem, D, max_iter=c.max_iter, tol=c.tol, stats=stats,
                 objective_lam=objective_lam, probes=self.basis, **c.params,

@@ -316,6 +316,10 @@ def stats_lam(method: str, params: dict) -> float:
     return 1.0 / float(params["step"])
 
 
+#: Most denoiser steps per RED-ADMM iteration (``inner``).
+MAX_INNER = 50
+
+
 def _resolve(method: str, problem: Problem, denoiser: Denoiser, params: dict) -> dict:
     m = _method(method)
     unknown = set(params) - set(m.params)
@@ -331,12 +335,19 @@ def _resolve(method: str, problem: Problem, denoiser: Denoiser, params: dict) ->
             v = float(v)
         except (TypeError, ValueError):
             raise ValueError(f"{method}: {k} must be a number, got {v!r}") from None
-        if not np.isfinite(v) or (v < 0 if k == "lam" else v <= 0):
-            bound = ">= 0" if k == "lam" else "> 0"
+        # λ = 0 only switches the prior off in RED-GD and RED-ADMM; the proximal methods
+        # (RED-FP/PG/DPG/APG) use λL as the weight of the data-term prox, which needs > 0.
+        zero_ok = k == "lam" and method in ("red-gd", "red-admm")
+        if not np.isfinite(v) or (v < 0 if zero_ok else v <= 0):
+            bound = ">= 0" if zero_ok else "> 0"
             raise ValueError(f"{method}: {k} must be a finite number {bound}, got {v!r}")
         resolved[k] = v
     if "inner" in resolved:
         resolved["inner"] = max(1, int(round(resolved["inner"])))
+        if resolved["inner"] > MAX_INNER:  # each one is a denoiser call: a huge value hangs
+            raise ValueError(
+                f"{method}: inner must be at most {MAX_INNER}, got {params['inner']!r}"
+            )
     return resolved
 
 
