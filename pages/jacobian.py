@@ -253,7 +253,8 @@ if st.toggle(f"Compute the curves (σ ∈ {{{', '.join(map(str, lab.SIGMAS_255))
                   for name in curve_names}
     st.plotly_chart(plots.error_sigma_figure(curves, lab.ERRORS), key="jl_curve_chart",
                     width="stretch")
-    st.caption("Solid lines: Jacobian symmetric by construction; dashed: not.")
+    st.caption("Solid lines: Jacobian symmetric by construction; dashed: not. Values below "
+               "1e-20 (round-off, or exactly 0) are drawn at 1e-20, where several lines overlap.")
 
 st.header("Mitigations named by the source")
 st.markdown(

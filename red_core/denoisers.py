@@ -587,6 +587,10 @@ def _nlm(sigma: float, *, h: float, patch_size: int, patch_distance: int = 6) ->
 _BM3D_PROFILES = ("np", "refilter", "vn", "vn_old", "high", "deb")
 
 
+#: Smallest image side bm3d accepts here.
+BM3D_MIN_SIDE = 16
+
+
 def _bm3d(sigma: float, *, sigma_psd: float, profile: str = "np", threads: int = 1) -> Apply:
     import bm3d  # lazy: importing bm3d/bm4d is slow
     from bm3d import profiles
@@ -603,6 +607,9 @@ def _bm3d(sigma: float, *, sigma_psd: float, profile: str = "np", threads: int =
     settings.num_threads = int(threads)
 
     def apply(x: np.ndarray) -> np.ndarray:
+        if min(x.shape[:2]) < BM3D_MIN_SIDE:  # bm3d 4.0.3 crashes the process (segfault) on 8×8
+            raise ValueError(f"bm3d needs an image of at least {BM3D_MIN_SIDE}×{BM3D_MIN_SIDE} "
+                             f"pixels, got {x.shape[1]}×{x.shape[0]}")
         if x.ndim == 3:
             # CBM3D: block matching on the luminance of the opponent colour transform.
             return bm3d.bm3d_rgb(x, sigma_psd, profile=settings)

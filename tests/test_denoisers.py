@@ -319,3 +319,10 @@ def test_grid_params_expand_the_product():
     assert len(combos) == len(list(itertools.product(*(g.values for g in grid.values()))))
     assert combos[0]["sigma_color"] == pytest.approx(grid["sigma_color"].values[0] * 0.1)
     assert combos[0]["sigma_spatial"] == grid["sigma_spatial"].values[0]
+
+
+def test_bm3d_refuses_tiny_images_instead_of_crashing():
+    if not denoisers.available("bm3d"):
+        pytest.skip("bm3d is not installed")
+    with pytest.raises(ValueError, match="at least 16"):
+        denoisers.build("bm3d", 0.1)(np.zeros((8, 8)))

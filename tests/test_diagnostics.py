@@ -4,7 +4,7 @@ Measured symmetry errors e_J (full Jacobian, default ε, σ = 25/255) on the two
 1-D piecewise-smooth signal (128) / 16×16 noisy camera crop: median 1.30 / 1.58,
 tv 0.28 / 5.1e-3 (1-D: 2.8e-3 at ε/10, the stopping rule of Chambolle's iteration makes it
 ε-sensitive), bilateral 1.1e-2 / 2.3e-2, nlm 0.26 / 0.44; gaussian ~1e-25, symmetric_nlm
-~1e-25, gradient_step_tv ~1e-26 / ~1e-14.  The tests assert e_J > 1e-3 for the former.
+~1e-25, gradient_step_tv ~1e-26 / ~1e-15.  The tests assert e_J > 1e-3 for the former.
 """
 
 from __future__ import annotations
