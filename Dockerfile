@@ -31,7 +31,7 @@ COPY app.py ./
 COPY .streamlit/ .streamlit/
 COPY ui/ ui/
 COPY red_core/ red_core/
-COPY pages/ pages/
+COPY views/ views/
 
 # Numeric, so that orchestrators can check it is not root (runAsNonRoot).
 USER 10001:10001

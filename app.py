@@ -5,14 +5,14 @@ import streamlit as st
 st.set_page_config(page_title="RED Lab", page_icon=":material/blur_on:", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="RED in one page", icon=":material/menu_book:", default=True),
-    st.Page("pages/gradient_1d.py", title="1-D gradient field", icon=":material/show_chart:"),
-    st.Page("pages/restore.py", title="Restore an image", icon=":material/image:"),
-    st.Page("pages/compare.py", title="RED vs PnP: cost and guarantees",
+    st.Page("views/home.py", title="RED in one page", icon=":material/menu_book:", default=True),
+    st.Page("views/gradient_1d.py", title="1-D gradient field", icon=":material/show_chart:"),
+    st.Page("views/restore.py", title="Restore an image", icon=":material/image:"),
+    st.Page("views/compare.py", title="RED vs PnP: cost and guarantees",
             icon=":material/balance:"),
-    st.Page("pages/jacobian.py", title="Jacobian lab", icon=":material/grid_on:"),
-    st.Page("pages/score.py", title="Score and Tweedie", icon=":material/scatter_plot:"),
-    st.Page("pages/quiz.py", title="Quick check", icon=":material/quiz:"),
+    st.Page("views/jacobian.py", title="Jacobian lab", icon=":material/grid_on:"),
+    st.Page("views/score.py", title="Score and Tweedie", icon=":material/scatter_plot:"),
+    st.Page("views/quiz.py", title="Quick check", icon=":material/quiz:"),
 ]
 
 with st.sidebar:

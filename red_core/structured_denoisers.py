@@ -95,6 +95,7 @@ def nlm_kernel(guide: np.ndarray, h: float, noise_sigma: float, patch_size: int 
     shape = guide.shape
     n = guide.size
     half = patch_size // 2
+    h2 = max(h * h, np.finfo(np.float64).tiny)  # h² underflows for σ ≲ 1e-154
     padded = np.pad(guide, half, mode="reflect")
     offsets = list(itertools.product(range(-search_radius, search_radius + 1),
                                      repeat=guide.ndim))  # lexicographic: sorted columns
@@ -117,7 +118,7 @@ def nlm_kernel(guide: np.ndarray, h: float, noise_sigma: float, patch_size: int 
         dist = ndimage.uniform_filter((padded[pa] - padded[pb]) ** 2, patch_size,
                                       mode="constant")
         dist = dist[tuple(slice(half, dist.shape[k] - half) for k in range(guide.ndim))]
-        w = np.exp(-np.maximum(dist - 2.0 * noise_sigma**2, 0.0) / h**2)
+        w = np.exp(-np.maximum(dist - 2.0 * noise_sigma**2, 0.0) / h2)
         m, m_neg = index[o], index[tuple(-k for k in o)]
         values[(m,) + a], valid[(m,) + a] = w, True  # K[p, p + o], p in a
         values[(m_neg,) + b], valid[(m_neg,) + b] = w, True  # K[q, q − o]: the same pair
@@ -340,8 +341,10 @@ class GradientStepTV:
         grads, psi, _ = self._grad_and_psi(x)
         if x.ndim == 3:
             psi = psi[..., None]
-        return self.tau * sum(_forward_diff_adjoint(g / psi, a)
-                              for g, a in zip(grads, _spatial_axes(x), strict=True))
+        # ψ = 0 only where ∇x = 0 and ε² underflowed (τ ≲ 1e-154): the ratio is 0 there.
+        ratios = [np.divide(g, psi, out=np.zeros_like(g), where=psi > 0) for g in grads]
+        return self.tau * sum(_forward_diff_adjoint(r, a)
+                              for r, a in zip(ratios, _spatial_axes(x), strict=True))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x - self.gradient(x)

@@ -11,7 +11,7 @@ CURL_STATEMENT = "not the gradient of any function"
 @pytest.mark.browser
 def test_score_page_renders_and_the_curl_statement_follows_the_denoiser(page, app_server):
     # The entry point first: a deep link as the very first request of a fresh server runs
-    # pages/score.py on its own, without app.py (Streamlit's legacy pages/ directory mode).
+    # views/score.py on its own, without app.py (Streamlit's legacy pages/ directory mode).
     open_page(page, app_server, "/")
     open_page(page, app_server, "score")
     assert_no_exception(page)

@@ -161,12 +161,12 @@ SESSIONS = [
 
 
 def page_defaults() -> dict:
-    """The page's DEFAULTS (read from pages/restore.py without running it)."""
+    """The page's DEFAULTS (read from views/restore.py without running it)."""
     tree = ast.parse((REPO / "pages" / "restore.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "DEFAULTS":
             return ast.literal_eval(node.value)
-    raise AssertionError("pages/restore.py has no DEFAULTS dict")
+    raise AssertionError("views/restore.py has no DEFAULTS dict")
 
 
 def expected_race(query: str) -> race.Race:

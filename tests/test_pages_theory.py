@@ -159,7 +159,7 @@ def test_home_links_to_every_other_page(home):
 def quiz_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.run()
-    at.switch_page("pages/quiz.py").run()
+    at.switch_page("views/quiz.py").run()
     assert not at.exception
     return at
 

@@ -59,6 +59,13 @@ def test_denoising_helps():
     assert gains["mmse_gmm"] > 0.3  # a per-pixel prior knows little about images
 
 
+@pytest.mark.parametrize("name", NEW)
+def test_vanishing_sigma_is_the_identity(name):
+    for sigma in (5e-324, 1e-300, 1e-160):  # h², ε² underflow: guarded
+        with np.errstate(all="raise"):
+            np.testing.assert_allclose(denoisers.build(name, sigma)(GREY), GREY, atol=1e-12)
+
+
 def test_bad_parameters():
     for name, params, match in [
         ("symmetric_nlm", {"h_factor": -1}, "h_factor"),

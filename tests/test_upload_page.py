@@ -93,7 +93,7 @@ def restore_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["size"] = str(SIZE)
     at.run()
-    at.switch_page("pages/restore.py").run()
+    at.switch_page("views/restore.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -197,7 +197,7 @@ def test_animated_gif_uses_its_first_frame(at):
     at.selectbox(key="image").set_value("upload").run()
     allowed = {t.lstrip(".").lower() for t in at.file_uploader(key="upload").allowed_type}
     if "gif" not in allowed:
-        pytest.xfail("pages/restore.py's uploader does not list 'gif' in type=[...] although "
+        pytest.xfail("views/restore.py's uploader does not list 'gif' in type=[...] although "
                      "red_core.images reads GIF (and WebP): the browser refuses .gif files")
     upload(at, "animation.gif", animated_gif(), "image/gif")
     assert not at.exception, at.exception

@@ -1,1 +1,1 @@
-"""Streamlit helpers shared by the pages (only pages/ and ui/ import streamlit)."""
+"""Streamlit helpers shared by the pages (only views/ and ui/ import streamlit)."""

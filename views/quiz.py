@@ -4,7 +4,7 @@ import streamlit as st
 
 from red_core import quiz
 
-JACOBIAN = "pages/jacobian.py"
+JACOBIAN = "views/jacobian.py"
 
 st.title("Quick check")
 st.caption("One question on the central condition of RED. Pick an answer, then press Check.")
@@ -45,4 +45,4 @@ st.markdown(
     "for real denoisers in the Jacobian lab."
 )
 st.page_link(JACOBIAN, label="Measure it in the Jacobian lab", icon=":material/grid_on:")
-st.page_link("pages/home.py", label="Back to RED in one page", icon=":material/menu_book:")
+st.page_link("views/home.py", label="Back to RED in one page", icon=":material/menu_book:")

@@ -38,7 +38,7 @@ r: race.Race | None = ss.get("race")
 if r is None or not r.done or len(r.lanes) < 2:
     st.info("No finished race yet in this session: showing RED-GD vs PnP-PGD on camera 128² "
             "with TV. Run your own on the *Restore an image* page.")
-    st.page_link("pages/restore.py", label="Restore an image", icon=":material/image:")
+    st.page_link("views/restore.py", label="Restore an image", icon=":material/image:")
     r = default_race()
 
 rows = race.cost_report(r)
@@ -112,4 +112,4 @@ st.info(
     "objective to monitor and the Jacobian-symmetry assumption roughly holds (linear denoisers, "
     "NLM) — check it on the Jacobian lab."
 )
-st.page_link("pages/jacobian.py", label="Measure Jacobian symmetry", icon=":material/grid_on:")
+st.page_link("views/jacobian.py", label="Measure Jacobian symmetry", icon=":material/grid_on:")

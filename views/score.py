@@ -97,8 +97,8 @@ st.markdown(
     "RED's symmetry assumption exactly. Mixtures of Gaussians make all of this closed form."
 )
 links = st.columns(2)
-links[0].page_link("pages/home.py", label="RED in one page", icon=":material/menu_book:")
-links[1].page_link("pages/jacobian.py", label="Jacobian lab", icon=":material/grid_on:")
+links[0].page_link("views/home.py", label="RED in one page", icon=":material/menu_book:")
+links[1].page_link("views/jacobian.py", label="Jacobian lab", icon=":material/grid_on:")
 
 # ---- sections (fragments: a widget reruns only its own section)
 @st.fragment

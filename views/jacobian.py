@@ -85,7 +85,7 @@ st.markdown(
     "$\\varepsilon = 10^{-3}\\|x\\|/\\sqrt n$; $2n$ denoiser calls) on a small input, and "
     "measures how far each assumption is from holding."
 )
-st.page_link("pages/home.py", label="Back to RED in one page", icon=":material/arrow_back:")
+st.page_link("views/home.py", label="Back to RED in one page", icon=":material/arrow_back:")
 
 # ---- controls
 top_row = st.columns(3)
@@ -276,5 +276,5 @@ st.markdown(
     "fixed-point residual $\\|\\nabla f(x) + \\lambda(x - D(x))\\|$ and the relative change, "
     "as the Restore page does."
 )
-st.page_link("pages/restore.py", label="Restore an image: monitor RED's convergence",
+st.page_link("views/restore.py", label="Restore an image: monitor RED's convergence",
              icon=":material/image:")

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-GRADIENT_1D = "pages/gradient_1d.py"
-RESTORE = "pages/restore.py"
-COMPARE = "pages/compare.py"
-JACOBIAN = "pages/jacobian.py"
-SCORE = "pages/score.py"
-QUIZ = "pages/quiz.py"
+GRADIENT_1D = "views/gradient_1d.py"
+RESTORE = "views/restore.py"
+COMPARE = "views/compare.py"
+JACOBIAN = "views/jacobian.py"
+SCORE = "views/score.py"
+QUIZ = "views/quiz.py"
 
 LAB_PAGES = (
     (RESTORE, "Restore an image", ":material/image:",

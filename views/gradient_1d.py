@@ -61,7 +61,7 @@ st.markdown(
 st.latex(r"\nabla\rho(x) = x - D(x), \qquad "
          r"x_{k+1} = x_k - \mu\big(\nabla f(x_k) + \lambda\,(x_k - D(x_k))\big), \quad "
          r"f(x) = \frac{\|x - y\|^2}{2\sigma_e^2}")
-st.page_link("pages/home.py", label="Back to RED in one page", icon=":material/arrow_back:")
+st.page_link("views/home.py", label="Back to RED in one page", icon=":material/arrow_back:")
 
 controls, view = st.columns([1, 3], gap="medium")
 with controls:

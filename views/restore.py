@@ -313,7 +313,7 @@ if done is not None and done.done:
     d4.download_button("Python snippet", code, "race.py", "text/x-python", key="dl_code")
     with st.expander("Reproduce this run with red_core"):
         st.code(code, language="python")
-    st.page_link("pages/compare.py", label="Compare the cost and guarantees of these two runs",
+    st.page_link("views/compare.py", label="Compare the cost and guarantees of these two runs",
                  icon=":material/balance:")
 
     st.subheader("5 · Cost landscape")
