@@ -21,11 +21,10 @@ st.markdown(
 def default_race() -> race.Race:
     """A small shared race (camera 128², Gaussian blur, RED-GD vs PnP-PGD, TV)."""
     problem = race.make_problem(images.builtin("camera", 128), "gaussian_blur", 0.01)
+    sigma = {m: solvers.default_denoiser_sigma(problem, m, "tv") for m in ("red-gd", "pnp-pgd")}
     contenders = {
-        "RED": race.Contender("red-gd", "tv", solvers.default_denoiser_sigma(problem, "red-gd", "tv"),
-                              max_iter=60),
-        "PnP": race.Contender("pnp-pgd", "tv",
-                              solvers.default_denoiser_sigma(problem, "pnp-pgd", "tv"), max_iter=60),
+        "RED": race.Contender("red-gd", "tv", sigma["red-gd"], max_iter=60),
+        "PnP": race.Contender("pnp-pgd", "tv", sigma["pnp-pgd"], max_iter=60),
     }
     lam = solvers.default_params("red-gd", problem)["lam"]
     r = race.Race(problem, contenders, objective_lam=lam)
