@@ -330,7 +330,8 @@ def build(name: str, sigma: float, **params: Any) -> Denoiser:
         One of :data:`NAMES`.
     sigma : float
         Noise standard deviation in [0, 1] pixel units, finite and >= 0.
-        ``sigma == 0`` gives the identity (each call returns a float64 copy).
+        ``sigma == 0`` gives the identity (each call returns a float64 copy), and so does any
+        ``sigma`` below :data:`MIN_SIGMA` (parameters proportional to it would underflow).
     **params
         Overrides of the denoiser's parameters (see :func:`describe`); parameters not
         given come from the calibration at ``sigma`` or the factory's defaults.
@@ -357,7 +358,7 @@ def build(name: str, sigma: float, **params: Any) -> Denoiser:
                           f"which are not installed (pip install {' '.join(entry.requires)})")
     flags = dict(linear=entry.linear, symmetric=entry.symmetric,
                  supports_1d=entry.supports_1d)
-    if sigma == 0:
+    if sigma < MIN_SIGMA:
         return Denoiser(name, 0.0, {}, None, **flags)
     calibrated = calibrated_params(name, sigma) if set(entry.grid) - set(params) else {}
     resolved = {**entry.defaults, **calibrated, **params}
@@ -586,6 +587,10 @@ def _nlm(sigma: float, *, h: float, patch_size: int, patch_distance: int = 6) ->
 
 _BM3D_PROFILES = ("np", "refilter", "vn", "vn_old", "high", "deb")
 
+
+#: Denoiser sigmas below this are the identity: 1e-6 of a grey level changes nothing visible,
+#: and parameters proportional to sigma (TV weight, bilateral sigma_color) underflow near 1e-154.
+MIN_SIGMA = 1e-9
 
 #: Smallest image side bm3d accepts here.
 BM3D_MIN_SIDE = 16

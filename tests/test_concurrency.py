@@ -127,7 +127,7 @@ def test_page_caches_are_bounded():
     """Every st.cache_data / st.cache_resource in the pages has max_entries, and no hashed
     argument is an array (hashing a 512² image each rerun, per session, is slow)."""
     found = 0
-    for path in sorted((REPO / "pages").glob("*.py")):
+    for path in sorted((REPO / "views").glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef):
@@ -162,7 +162,7 @@ SESSIONS = [
 
 def page_defaults() -> dict:
     """The page's DEFAULTS (read from views/restore.py without running it)."""
-    tree = ast.parse((REPO / "pages" / "restore.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "views" / "restore.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "DEFAULTS":
             return ast.literal_eval(node.value)

@@ -212,10 +212,6 @@ def test_bm3d_on_a_tiny_image(method):
     assert result.status != "diverged"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "red_core.denoisers: a parameter proportional to σ underflows for σ ≲ 1e-154: tv's weight "
-    "(σ = 5e-324: ValueError 'weight must be a positive number'; σ = 1e-310: NaN output), "
-    "bilateral's sigma_color (ZeroDivisionError for σ ≤ 1e-300, NaN output at 1e-160)"))
 @pytest.mark.parametrize("name", ["tv", "bilateral"])
 def test_denoisers_for_a_vanishing_sigma(name):
     """A denoiser tuned for a (positive) vanishing noise level should be (close to) the

@@ -196,9 +196,7 @@ def test_animated_png_uses_its_first_frame(at):
 def test_animated_gif_uses_its_first_frame(at):
     at.selectbox(key="image").set_value("upload").run()
     allowed = {t.lstrip(".").lower() for t in at.file_uploader(key="upload").allowed_type}
-    if "gif" not in allowed:
-        pytest.xfail("views/restore.py's uploader does not list 'gif' in type=[...] although "
-                     "red_core.images reads GIF (and WebP): the browser refuses .gif files")
+    assert "gif" in allowed, "the uploader must accept GIF, which red_core.images reads"
     upload(at, "animation.gif", animated_gif(), "image/gif")
     assert not at.exception, at.exception
     assert any("animated GIF has 3 frames; only the first frame is used" in n

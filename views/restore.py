@@ -113,8 +113,8 @@ if op_defaults and op_name != "super_resolution":
 
 image_error = None
 if ss.image == "upload":
-    upload = st.file_uploader("PNG, JPEG, TIFF or BMP (up to 10 MB)", key="upload",
-                              type=["png", "jpg", "jpeg", "tif", "tiff", "bmp"])
+    upload = st.file_uploader("PNG, JPEG, TIFF, BMP, GIF or WebP (up to 10 MB)", key="upload",
+                              type=["png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif", "webp"])
     if upload is None:
         st.info("Choose an image file to restore, or pick a built-in image above.")
         st.stop()
