@@ -305,12 +305,13 @@ if done is not None and done.done:
                         setup.get("contenders", contenders), setup.get("deg_params"))
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("RED result (PNG)", images.to_png_bytes(xs["RED"]), "red.png",
-                       "image/png", key="dl_red")
+                       "image/png", key="dl_red", on_click="ignore")
     d2.download_button("PnP result (PNG)", images.to_png_bytes(xs["PnP"]), "pnp.png",
-                       "image/png", key="dl_pnp")
+                       "image/png", key="dl_pnp", on_click="ignore")
     d3.download_button("Histories (CSV)", done.histories_csv(), "histories.csv", "text/csv",
-                       key="dl_csv")
-    d4.download_button("Python snippet", code, "race.py", "text/x-python", key="dl_code")
+                       key="dl_csv", on_click="ignore")
+    d4.download_button("Python snippet", code, "race.py", "text/x-python", key="dl_code",
+                       on_click="ignore")
     with st.expander("Reproduce this run with red_core"):
         st.code(code, language="python")
     st.page_link("views/compare.py", label="Compare the cost and guarantees of these two runs",
