@@ -224,7 +224,7 @@ def test_app_race_and_upload_through_nginx(nginx, browser, tmp_path):
                 wait_idle(page)
                 assert_no_exception(page)
                 assert page.get_by_text("PSNR of the degraded image").count() == 1
-                screenshot(page, f"nginx-{nginx.url.rsplit(':', 1)[1]}-upload")
+                screenshot(page, f"nginx-{nginx.variant}-upload")
     finally:
         for context in contexts:
             context.close()
