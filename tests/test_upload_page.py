@@ -243,3 +243,76 @@ def test_image_too_small_for_super_resolution_names_the_minimum(at):
     assert degraded_psnr(at) is not None
     assert_page_still_works(at)
 
+
+
+# --------------------------------------------------------------------------- in the browser
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` (reopened if a rerun closed it)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    from browser_utils import wait_idle
+
+    box = page.locator("[data-testid='stSelectbox']").filter(
+        has=page.get_by_text(label, exact=True)).first
+    item = page.get_by_role("option", name=option, exact=True)
+    for _ in range(10):
+        wait_idle(page)
+        box.get_by_role("button", name="Open").click()
+        try:
+            item.wait_for(timeout=3_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        item.click()
+        wait_idle(page)
+        return
+    raise AssertionError(f"option {option!r} of {label!r} never showed")
+
+
+def _shown(page, label: str) -> list[str]:
+    """The values the browser shows in the selectboxes labelled ``label``."""
+    boxes = page.locator("[data-testid='stSelectbox']").filter(
+        has=page.locator("[data-testid='stWidgetLabel']", has_text=label))
+    return [box.get_by_role("combobox").input_value() for box in boxes.all()]
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+@pytest.mark.xfail(strict=True, reason=(
+    "ui/state.py init() seeds a widget key only when it is missing: after the run that stopped "
+    "at the empty uploader, the contenders' widgets are new to the browser, which shows their "
+    "first option (red-gd, gaussian, σ_d 0, 1 iteration) and sends it back on the next click; "
+    "fix: assign st.session_state[key] = st.session_state.get(key, kept.get(key, default)) "
+    "on every run"))
+def test_upload_in_the_browser_keeps_the_setup(page, app_server, tmp_path):
+    """The real upload path (``set_input_files`` on the uploader): a damaged file shows its
+    message, a good one its notice, and the contenders keep the setup from the URL."""
+    from browser_utils import assert_no_exception, open_page, screenshot, wait_idle
+
+    open_page(page, app_server, f"/restore?size={SIZE}&red_method=red-admm&pnp_denoiser=nlm"
+                                "&red_iters=7&pnp_iters=9")
+    assert _shown(page, "Algorithm") == ["red-admm", "pnp-admm"]
+    _choose(page, "Image", "Upload your own…")
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    bad, good = tmp_path / "cut.png", tmp_path / "photo.png"
+    bad.write_bytes(truncated_png())
+    good.write_bytes(valid_png())
+    uploader.set_input_files(str(bad))
+    page.get_by_text("This image file is incomplete or damaged").wait_for()
+    wait_idle(page)
+    assert_no_exception(page)
+    uploader.set_input_files(str(good))
+    page.get_by_text("scaled down from 100×80 to 64×51").wait_for()
+    wait_idle(page)
+    assert_no_exception(page)
+    screenshot(page, "upload-in-the-browser")
+    assert _shown(page, "Algorithm") == ["red-admm", "pnp-admm"]
+    assert _shown(page, "Denoiser") == ["tv", "nlm"]
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("4 · Results").wait_for(timeout=180_000)
+    wait_idle(page)
+    captions = page.locator("[data-testid='stImageCaption']").all_text_contents()
+    assert any(c.startswith("RED · red-admm · iteration 7 ·") for c in captions), captions
+    assert any(c.startswith("PnP · pnp-admm ·") for c in captions), captions

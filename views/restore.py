@@ -204,7 +204,16 @@ with right:
 
 b1, b2, b3 = st.columns([1, 1, 3])
 run = b1.button("Run", key="run", type="primary", icon=":material/play_arrow:")
-stop = b2.button("Stop", key="stop", icon=":material/stop:")
+
+
+def stop_race() -> None:
+    # A callback runs as soon as the click arrives: a click read in the script body could be
+    # lost when the live fragment's next tick interrupts that run.
+    if "race" in ss:
+        ss["race"].stop()
+
+
+b2.button("Stop", key="stop", icon=":material/stop:", on_click=stop_race)
 b3.radio("Curves against", tuple(plots.X_AXES), key="x_axis", horizontal=True,
          format_func=plots.X_AXES.get)
 state.keep(list(DEFAULTS))
@@ -223,8 +232,6 @@ if run:
         }
     except ValueError as err:
         st.error(str(err))
-if stop and "race" in ss:
-    ss["race"].stop()
 
 current: race.Race | None = ss.get("race")
 if current is not None and ss.get("race_problem_key") != problem_key:
