@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,6 +180,7 @@ class Race:
             )
             self.lanes[label] = _Lane(c, stream, D, x=problem.x0)
         self.stopped = False
+        self._lock = threading.Lock()  # one thread at a time runs the streams
 
     @property
     def done(self) -> bool:
@@ -187,18 +189,26 @@ class Race:
     def advance(self, budget: float) -> int:
         """Advance the unfinished runs in turn, one iteration each, for about ``budget`` seconds.
 
-        Returns the number of iterations made (at least one per unfinished run).
+        Returns the number of iterations made (at least one per unfinished run; 0 when another
+        thread is advancing this race at the moment).
         """
-        t_end = time.perf_counter() + budget
-        steps = 0
-        while not self.done:
-            for lane in self.lanes.values():
-                if lane.status == "running":
-                    self._step(lane)
-                    steps += 1
-            if time.perf_counter() >= t_end:
-                break
-        return steps
+        # A page may call this from a new run while its previous run, in another thread, is
+        # still advancing (Streamlit's fast reruns): that one goes on, this one returns 0.
+        if not self._lock.acquire(blocking=False):
+            return 0
+        try:
+            t_end = time.perf_counter() + budget
+            steps = 0
+            while not self.done:
+                for lane in self.lanes.values():
+                    if lane.status == "running" and not self.stopped:
+                        self._step(lane)
+                        steps += 1
+                if time.perf_counter() >= t_end:
+                    break
+            return steps
+        finally:
+            self._lock.release()
 
     def _step(self, lane: _Lane) -> None:
         try:
@@ -215,13 +225,16 @@ class Race:
         lane.status, lane.message = rec["status"], rec["message"]
 
     def stop(self) -> None:
-        """End every unfinished run with status ``stopped``."""
-        for lane in self.lanes.values():
-            if lane.status == "running":
-                it = lane.history[-1]["iter"] if lane.history else 0
-                lane.status, lane.message = "stopped", f"stopped by the user after {it} iterations"
-                lane.stream.close()
+        """End every unfinished run with status ``stopped`` (from any thread: an advance in
+        progress finishes its current iteration first)."""
         self.stopped = True
+        with self._lock:
+            for lane in self.lanes.values():
+                if lane.status == "running":
+                    it = lane.history[-1]["iter"] if lane.history else 0
+                    lane.status = "stopped"
+                    lane.message = f"stopped by the user after {it} iterations"
+                    lane.stream.close()
 
     # ------------------------------------------------------------------ results
 

@@ -16,6 +16,7 @@ import asyncio
 import csv
 import io
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -110,6 +111,54 @@ def test_races_in_threads_match_races_alone():
     assert not errors, errors
     for i, result in enumerate(together):
         assert result == alone[i % len(CONTENDER_SETS)], i
+
+
+def test_stop_and_advance_from_another_thread_while_a_race_advances(monkeypatch):
+    """Streamlit starts a session's new run (fast reruns) while its previous run may still be
+    inside ``Race.advance`` in another thread: a Stop click (``stop()``) or the next tick of
+    the live fragment (``advance()``) then meets a race that is mid-iteration. Neither may
+    raise ("generator already executing"); the stop wins."""
+    real_build = denoisers.build
+
+    def slow_build(name, sigma, **params):
+        inner = real_build(name, sigma, **params)
+
+        def slow(x):
+            time.sleep(0.02)  # a slow denoiser call, outside the interpreter lock
+            return inner(x)
+
+        slow.sigma = inner.sigma
+        return slow
+
+    monkeypatch.setattr(denoisers, "build", slow_build)
+    problem = race.make_problem(images.builtin("coins", 32), "gaussian_blur", 0.02)
+    r = race.Race(problem, {
+        "RED": race.Contender("red-fp", "gaussian", 0.02, max_iter=5000, tol=0),
+        "PnP": race.Contender("pnp-admm", "gaussian", 0.05, max_iter=5000, tol=0),
+    })
+    errors: list = []
+
+    def advance() -> None:
+        try:
+            r.advance(30.0)
+        except Exception as error:  # reported in the test's thread
+            errors.append(error)
+
+    first = threading.Thread(target=advance)
+    first.start()
+    time.sleep(0.3)
+    try:
+        r.advance(0.05)  # the next tick, while the first run still advances
+        r.stop()  # the Stop button's callback
+    finally:
+        first.join(timeout=60)
+    assert not first.is_alive()
+    assert not errors, errors
+    assert r.done and set(r.statuses().values()) == {"stopped"}
+    iters = {label: h[-1]["iter"] for label, h in r.histories().items()}
+    assert 0 < min(iters.values()) < 5000
+    r.advance(1.0)  # a stopped race stays stopped
+    assert {label: h[-1]["iter"] for label, h in r.histories().items()} == iters
 
 
 def test_a_race_keeps_no_per_iteration_images():

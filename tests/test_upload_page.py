@@ -280,12 +280,6 @@ def _shown(page, label: str) -> list[str]:
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-@pytest.mark.xfail(strict=True, reason=(
-    "ui/state.py init() seeds a widget key only when it is missing: after the run that stopped "
-    "at the empty uploader, the contenders' widgets are new to the browser, which shows their "
-    "first option (red-gd, gaussian, σ_d 0, 1 iteration) and sends it back on the next click; "
-    "fix: assign st.session_state[key] = st.session_state.get(key, kept.get(key, default)) "
-    "on every run"))
 def test_upload_in_the_browser_keeps_the_setup(page, app_server, tmp_path):
     """The real upload path (``set_input_files`` on the uploader): a damaged file shows its
     message, a good one its notice, and the contenders keep the setup from the URL."""

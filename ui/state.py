@@ -51,8 +51,9 @@ def init(
                 continue
             except (TypeError, ValueError):
                 rejected.append(key)
-        if key not in st.session_state:
-            st.session_state[key] = kept.get(key, default)
+        # Re-assigning keeps widgets that were not drawn on the last run (e.g. while the
+        # uploader was shown) from falling back to their own defaults.
+        st.session_state[key] = st.session_state.get(key, kept.get(key, default))
     st.session_state[flag] = True
     return rejected
 

@@ -63,9 +63,9 @@ def builtin_image(name: str, size: int) -> np.ndarray:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def uploaded_image(digest: str, data: bytes, max_side: int) -> images.LoadedImage:
-    del digest  # the key: cheap to hash, unlike the bytes
-    return images.load(data, max_side=max_side)
+def uploaded_image(digest: str, _data: bytes, max_side: int) -> images.LoadedImage:
+    del digest  # the key: cheap to hash, unlike the bytes (not hashed: leading underscore)
+    return images.load(_data, max_side=max_side)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
