@@ -24,6 +24,7 @@ the bound of its symmetric part.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -233,12 +234,6 @@ class Analysis:
         return self.jacobian - self.jacobian.T
 
 
-def _symmetry(J: np.ndarray) -> float:
-    # diagnostics.symmetry_error has no J= argument: the same formula on the J we hold.
-    norm2 = float(np.sum(J * J))
-    return float(np.sum((J - J.T) ** 2)) / norm2 if norm2 > 0 else 0.0
-
-
 def analyse(D: denoisers.Denoiser, x: np.ndarray) -> Analysis:
     """Every diagnostic of ``D`` at ``x`` from one finite-difference Jacobian.
 
@@ -252,28 +247,15 @@ def analyse(D: denoisers.Denoiser, x: np.ndarray) -> Analysis:
     x : ndarray
         A small input: at most 4096 unknowns (``diagnostics.jacobian``).
     """
-    start = time.perf_counter()
-    calls = getattr(D, "calls", 0)
+    start, calls = time.perf_counter(), getattr(D, "calls", 0)
     x = np.asarray(x, dtype=np.float64)
     J = diagnostics.jacobian(D, x)
     denoised = np.asarray(D(x), dtype=np.float64)
     exact = red.exact_gradient(x, denoised, lambda v: (J.T @ v.ravel()).reshape(x.shape))
-    eig_min, eig_max = diagnostics.symmetric_part_eigs(D, x, J=J)
-    report = diagnostics.DiagnosticReport(
-        name=str(getattr(D, "name", type(D).__name__)),
-        sigma=float(getattr(D, "sigma", math.nan)),
-        symmetry=_symmetry(J),
-        homogeneity=diagnostics.homogeneity_error(D, x),
-        gradient=diagnostics.gradient_error(D, x, J=J),
-        lipschitz=diagnostics.lipschitz_estimate(D, x, J=J),
-        eig_min=eig_min,
-        eig_max=eig_max,
-        linear=getattr(D, "linear", None),
-        symmetric_by_construction=getattr(D, "symmetric", None),
-        seconds=time.perf_counter() - start,
-        unknowns=int(x.size),
-        denoiser_calls=getattr(D, "calls", 0) - calls,
-    )
+    # The report counts the whole analysis (Jacobian included), not only its own calls.
+    report = dataclasses.replace(diagnostics.report(D, x, J=J),
+                                 denoiser_calls=getattr(D, "calls", 0) - calls,
+                                 seconds=time.perf_counter() - start)
     return Analysis(report, x, denoised, J, exact, red.red_gradient(x, denoised))
 
 
