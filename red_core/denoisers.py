@@ -588,6 +588,26 @@ def _nlm(sigma: float, *, h: float, patch_size: int, patch_distance: int = 6) ->
 _BM3D_PROFILES = ("np", "refilter", "vn", "vn_old", "high", "deb")
 
 
+#: Display names of the registered denoisers (pages and legends); see :func:`label`.
+LABELS: dict[str, str] = {
+    "gaussian": "Gaussian filter",
+    "median": "Median filter",
+    "tv": "Total variation (TV)",
+    "wavelet": "Wavelet thresholding",
+    "bilateral": "Bilateral filter",
+    "nlm": "Non-local means (NLM)",
+    "bm3d": "BM3D",
+    "symmetric_nlm": "Symmetric NLM (Sinkhorn)",
+    "gradient_step_tv": "Gradient-step TV",
+    "mmse_gmm": "MMSE, Gaussian-mixture prior",
+}
+
+
+def label(name: str) -> str:
+    """The display name of a denoiser (its registry name when it has none)."""
+    return LABELS.get(name, name)
+
+
 #: Denoiser sigmas below this are the identity: 1e-6 of a grey level changes nothing visible,
 #: and parameters proportional to sigma (TV weight, bilateral sigma_color) underflow near 1e-154.
 MIN_SIGMA = 1e-9

@@ -4,17 +4,6 @@ import streamlit as st
 
 from red_core import denoisers, field1d, plots, signals
 
-DENOISER_LABELS = {
-    "gaussian": "Gaussian filter",
-    "median": "Median filter",
-    "tv": "Total variation (TV)",
-    "wavelet": "Wavelet thresholding",
-    "bilateral": "Bilateral filter",
-    "nlm": "Non-local means (NLM)",
-    "symmetric_nlm": "Symmetric NLM (Sinkhorn)",
-    "gradient_step_tv": "Gradient-step TV (D = I − ∇g)",
-    "mmse_gmm": "MMSE of a Gaussian mixture (per sample)",
-}
 DENOISERS_1D = [name for name in denoisers.NAMES
                 if denoisers.describe(name)["supports_1d"] and denoisers.available(name)]
 FRAME_SECONDS = 0.34  # at most ~3 redraws per second while descending
@@ -74,7 +63,7 @@ with controls:
                             key="noise_sigma")
     denoiser = st.selectbox("Denoiser", DENOISERS_1D, key="denoiser",
                             index=DENOISERS_1D.index("gaussian"),
-                            format_func=lambda d: DENOISER_LABELS.get(d, d))
+                            format_func=denoisers.label)
     st.caption(denoisers.describe(denoiser)["description"])
     link = st.checkbox("Denoiser σ = noise σₑ", value=True, key="link_sigma")
     if link or "denoiser_sigma" not in st.session_state:

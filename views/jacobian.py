@@ -10,18 +10,6 @@ try:  # registers symmetric_nlm, gradient_step_tv, mmse_gmm if red_core.denoiser
 except ImportError:
     pass
 
-LABELS = {
-    "gaussian": "Gaussian filter",
-    "median": "Median filter",
-    "tv": "Total variation (TV)",
-    "wavelet": "Wavelet thresholding",
-    "bilateral": "Bilateral filter",
-    "nlm": "Non-local means (NLM)",
-    "bm3d": "BM3D",
-    "symmetric_nlm": "Symmetric NLM (Sinkhorn)",
-    "gradient_step_tv": "Gradient-step TV",
-    "mmse_gmm": "MMSE, Gaussian-mixture prior",
-}
 KINDS = {"1-D signal": "signal", "image crop": "crop"}
 CURVE_DEFAULTS = ("gaussian", "median", "tv", "nlm", "symmetric_nlm", "gradient_step_tv")
 ROUND_OFF = 1e-8  # errors below this are finite-difference round-off
@@ -29,7 +17,7 @@ BM3D_PROBES = 16
 
 
 def label(name: str) -> str:
-    return LABELS.get(name, name)
+    return denoisers.label(name)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
@@ -221,7 +209,7 @@ if run_survey:
         if include_bm3d and size >= lab.BM3D_MIN_SIDE:
             bm3d, bm3d_stderr = diagnose_bm3d(sigma255, spec)
             reports.append(bm3d)
-    rows = lab.survey_rows(reports, LABELS)
+    rows = lab.survey_rows(reports, denoisers.LABELS)
     number = st.column_config.NumberColumn(format="%.2e")
     st.dataframe(rows, key="jl_table", hide_index=True, width="stretch",
                  column_config={**{k: number for k in lab.ERRORS.values()},
