@@ -191,8 +191,9 @@ class CircularConvolution(Operator):
         if len(shape) == 3:
             self._khat = self._khat[..., None]
         self._k2 = np.abs(self._khat) ** 2
-        self._inverse_key: tuple[float, float] | None = None
-        self._inverse = self._k2
+        # ((α, β), 1/(α|k̂|² + β)) of the last normal-equation solve: ONE attribute, rebound
+        # whole, so threads sharing this operator never pair a key with another key's filter.
+        self._inverse_cache: tuple[tuple[float, float], np.ndarray] | None = None
 
     def _apply(self, x: np.ndarray, mult: np.ndarray) -> np.ndarray:
         spec = sfft.rfft2(x, axes=self._axes, workers=_WORKERS)
@@ -214,10 +215,11 @@ class CircularConvolution(Operator):
 
     def solve_normal(self, rhs: np.ndarray, alpha: float, beta: float) -> np.ndarray:
         # Solvers call this with the same (α, β) every iteration: keep the last inverse filter.
-        if self._inverse_key != (alpha, beta):
-            self._inverse = 1.0 / (alpha * self._k2 + beta)
-            self._inverse_key = (alpha, beta)
-        return self._apply(rhs, self._inverse)
+        cache = self._inverse_cache
+        if cache is None or cache[0] != (alpha, beta):
+            cache = ((alpha, beta), 1.0 / (alpha * self._k2 + beta))
+            self._inverse_cache = cache
+        return self._apply(rhs, cache[1])
 
 
 def _transfer_function(
