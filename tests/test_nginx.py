@@ -254,3 +254,16 @@ def test_app_race_and_upload_through_nginx(nginx, browser, tmp_path):
         browsers = {c: u for c, u in by_cookie.items() if c != "-"}
         assert len(browsers) == 2, by_cookie
         assert all(len(u) == 1 for u in browsers.values()), by_cookie
+
+
+def test_readme_excerpt_is_the_tested_config():
+    """The nginx lines quoted in the README's "Hosting for a class" are in deploy/nginx.conf."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "## Hosting for a class" in readme
+    block = re.search(r"```nginx\n(.*?)```", readme, re.DOTALL)
+    assert block, "the README quotes deploy/nginx.conf in an ```nginx block"
+    conf = {line.split("#")[0].strip() for line in EXAMPLE.read_text().splitlines()}
+    for line in block.group(1).splitlines():
+        directive = line.split("#")[0].strip()
+        if directive and directive != "}":
+            assert directive in conf, f"README line not in deploy/nginx.conf: {directive}"
