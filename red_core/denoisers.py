@@ -600,6 +600,8 @@ LABELS: dict[str, str] = {
     "symmetric_nlm": "Symmetric NLM (Sinkhorn)",
     "gradient_step_tv": "Gradient-step TV",
     "mmse_gmm": "MMSE, Gaussian-mixture prior",
+    "cnn": "CNN (trained here)",
+    "cnn_gs": "Gradient-step CNN",
 }
 
 
@@ -691,5 +693,6 @@ register(
 
 
 # The denoisers with structure by construction (symmetric NLM, gradient-step TV, pixel MMSE)
-# register themselves into this registry; imported last because they use it.
+# register themselves into this registry, then the project's trained CNNs (red_core.cnn, weights
+# in assets/); imported last because they use it.
 from red_core import structured_denoisers as _structured  # noqa: E402, F401

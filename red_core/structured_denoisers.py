@@ -489,3 +489,6 @@ register(
                 "value (fitted to natural grey levels): a diagonal, symmetric Jacobian; "
                 "a weak denoiser.",
 )
+
+# The project's trained CNN denoisers register next (after these, in the registry's order).
+from red_core import cnn as _cnn  # noqa: E402, F401
