@@ -25,13 +25,16 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-# The app: navigation, pages, the library, the shared widget helpers and the production
-# settings (.streamlit/config.toml: headless, XSRF on, 10 MB uploads, no error details).
+# The app: navigation, pages, the library (with its trained CNN weights in assets/), the
+# shared widget helpers and the production settings (.streamlit/config.toml: headless, XSRF
+# on, 10 MB uploads, no error details). tests/test_dockerfile.py runs the app from exactly
+# these files.
 COPY app.py ./
 COPY .streamlit/ .streamlit/
 COPY ui/ ui/
 COPY red_core/ red_core/
 COPY views/ views/
+COPY assets/ assets/
 
 # Numeric, so that orchestrators can check it is not root (runAsNonRoot).
 USER 10001:10001
