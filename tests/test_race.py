@@ -76,12 +76,22 @@ def test_problem_helpers():
 
 @pytest.mark.parametrize("name, kind", [("gradient_step_tv", "exact-gradient-step"),
                                         ("gaussian", "symmetric"), ("tv", "approximate"),
-                                        ("median", "approximate")])
+                                        ("median", "approximate"), ("bm3d", "approximate"),
+                                        ("cnn", "approximate"),
+                                        ("cnn_gs", "exact-gradient-step")])
 def test_objective_note(name, kind):
     note = race.objective_note(name, 10 / 255, images.builtin("camera", 48))
     assert note.kind == kind
     if kind == "approximate":
         assert note.symmetry_error > 1e-4 and "approximately" in note.text
+        assert "±" in note.text and "24×24 crop" in note.text
+
+
+def test_objective_note_when_the_denoiser_refuses_the_crop():
+    """bm3d refuses images under 16 px: the note says so instead of failing the page."""
+    note = race.objective_note("bm3d", 10 / 255, images.builtin("camera", 12))
+    assert note.kind == "approximate" and note.symmetry_error is None
+    assert "not measured" in note.text and "16" in note.text
 
 
 def test_gradient_step_race_objective_is_f_plus_lambda_g_and_decreases():

@@ -260,7 +260,7 @@ def live_race() -> None:
               for k, lane in r.lanes.items()}
     colours = {k: r.lanes[k].contender.method for k in r.lanes}
     titles = {}
-    if any(n.kind == "exact-gradient-step" for n in ss.get("race_notes", {}).values()):
+    if any(getattr(lane.denoiser, "potential", None) is not None for lane in r.lanes.values()):
         titles["objective"] = "objective: f + λg (gradient-step D), else E(x)"
     fig = plots.convergence_figure(r.histories(), x_axis=ss.get("x_axis", "iter"),
                                    labels=labels, methods=colours, objective_titles=titles,
@@ -272,18 +272,18 @@ def live_race() -> None:
 
 
 st.subheader("3 · The race")
+badges = st.container()
+live_race()  # first: the first live frame must not wait for the notes below
 if current is not None:
-    notes = {}
-    for label, lane in current.lanes.items():
-        c = lane.contender
-        notes[label] = objective_note(c.denoiser, c.denoiser_sigma,
-                                      ss.get("race_problem_key"), current.problem.x0)
-        badge = {"exact-gradient-step": ":green-badge[exact objective f + λg]",
-                 "symmetric": ":green-badge[E(x) exact]",
-                 "approximate": ":orange-badge[E(x) approximate]"}[notes[label].kind]
-        st.markdown(f"{badge} **{label}** · {notes[label].text}")
-    ss["race_notes"] = notes
-live_race()
+    with badges:
+        for label, lane in current.lanes.items():
+            c = lane.contender
+            note = objective_note(c.denoiser, c.denoiser_sigma, ss.get("race_problem_key"),
+                                  current.problem.x0)
+            badge = {"exact-gradient-step": ":green-badge[exact objective f + λg]",
+                     "symmetric": ":green-badge[E(x) exact]",
+                     "approximate": ":orange-badge[E(x) approximate]"}[note.kind]
+            st.markdown(f"{badge} **{label}** · {note.text}")
 
 # ---------------------------------------------------------------- results
 done: race.Race | None = ss.get("race")
