@@ -258,7 +258,9 @@ with mitigations[1].container(border=True):
     st.markdown("**Gradient-step denoisers**")
     st.caption(
         r"$D = I - \nabla g$ with an explicit potential $g$ (Hurault et al. 2022): then "
-        r"$x - D(x) = \nabla g(x)$ exactly and RED minimises the explicit $f + \lambda g$."
+        r"$x - D(x) = \nabla g(x)$ exactly and RED minimises the explicit $f + \lambda g$. "
+        r"The lab has one: **cnn_gs**, $g(x) = \tfrac12\lVert x - N(x)\rVert^2$ for a "
+        r"small network $N$ trained here."
     )
 with mitigations[2].container(border=True):
     st.markdown("**Monitor convergence**")
@@ -266,7 +268,8 @@ with mitigations[2].container(border=True):
         r"Accept the approximation and watch the objective $E(x)$ and the fixed-point "
         r"residual $\lVert \nabla f(x) + \lambda (x - D(x)) \rVert$ empirically."
     )
-see_live(JACOBIAN, "measure the symmetry error of each denoiser in the Jacobian lab")
+see_live(JACOBIAN, "measure the symmetry error of each denoiser in the Jacobian lab, including "
+                   "a CNN this project trained (cnn) and its gradient-step twin (cnn_gs)")
 
 # ---- 10. History
 st.header("10 · Historical note", divider="gray")

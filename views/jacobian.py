@@ -182,11 +182,13 @@ st.markdown(
     "It is tempting to assume that a good denoiser has a symmetric Jacobian. Deep denoisers "
     "such as **DnCNN, DRUNet and SwinIR do not** (Reehorst & Schniter 2019): $x - D(x)$ is "
     "then generally *not the gradient of any function*, RED may not be minimising its "
-    "objective, and gradient-descent theory no longer guarantees convergence. The classical "
-    "denoisers below show the same thing, measured here on the current input: median, TV, "
-    "NLM, bilateral (and BM3D) have a clearly non-zero $e_J$. Symmetry is the condition for "
-    "$x - D(x)$ to be a gradient of *something*; with homogeneity as well, that something is "
-    "$\\rho$."
+    "objective, and gradient-descent theory no longer guarantees convergence. A trained "
+    "network of our own shows it, measured here on the current input: **cnn** (a residual CNN "
+    "this project trained) has a clearly non-zero $e_J$, and so do median, TV, NLM, bilateral "
+    "(and BM3D). Its gradient-step twin **cnn_gs**, $D = I - \\nabla g$ with "
+    "$g(x) = \\tfrac12\\|x - N(x)\\|^2$, is symmetric by construction. Symmetry is the "
+    "condition for $x - D(x)$ to be a gradient of *something*; with homogeneity as well, "
+    "that something is $\\rho$."
 )
 run_survey = st.toggle("Survey every denoiser at this σ on this input (a full Jacobian each: "
                        "about 2 s on a 1-D signal, 5 to 10 s on a 16 × 16 crop)", value=False,
@@ -218,6 +220,14 @@ if run_survey:
     st.plotly_chart(plots.survey_figure([dict(r, label=label(r["name"])) for r in reports],
                                         lab.ERRORS, round_off=ROUND_OFF),
                     key="jl_survey_chart", width="stretch")
+    measured = {r["name"]: r for r in reports}
+    if {"cnn", "cnn_gs"} <= set(measured):
+        st.info(
+            f"**Two trained CNNs, measured on this input:** the plain CNN has "
+            f"e_J = {measured['cnn']['symmetry']:.2g}; the gradient-step CNN has "
+            f"e_J = {measured['cnn_gs']['symmetry']:.1e}, round-off: its Jacobian is the "
+            "symmetric I − ∇²g, so RED with it minimises f + λg (on *Restore an image* its "
+            "objective curve decreases monotonically).")
     st.caption(
         "Errors below 1e-20 are drawn at 1e-20 (the exact value is in the table and on hover). "
         + ("The 1-D survey skips BM3D (images only). " if kind == "signal" else "")
