@@ -31,8 +31,12 @@ install-dev:
 chromium:
 	@bash scripts/ensure_chromium.sh
 
+# One BLAS thread per process (as in the Dockerfile): sessions already run in threads of their
+# own, and a multi-threaded OpenBLAS made the default race 3-6x slower next to a busy browser
+# (bench/race_speed.py, docs/BENCHMARKS.md).
 run: install
-	$(VENV)/bin/python -m streamlit run app.py --server.address=$(ADDRESS) \
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(VENV)/bin/python -m streamlit run app.py --server.address=$(ADDRESS) \
 		--server.port=$(PORT) --browser.gatherUsageStats=false
 
 lint: install-dev

@@ -103,9 +103,12 @@ class StreamlitServer:
         ]  # fmt: skip
         with open(self.log_path, "wb") as log:
             # Own process group, so stop() ends the server and anything it spawned.
+            # One BLAS thread, as `make run` and the Dockerfile serve the app.
+            env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                   "MKL_NUM_THREADS": "1"}
             self.process = subprocess.Popen(
                 command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,
+                stdin=subprocess.DEVNULL, start_new_session=True, env=env,
             )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -12,6 +12,10 @@ from red_core import denoisers, images, plots, race, solvers
 from ui import state
 
 ss = st.session_state
+#: Seconds of solver work per live frame (then the frame is drawn, ~0.1 s more): about two
+#: frames a second, most of the time spent solving (bench/race_speed.py).
+ADVANCE_SECONDS = 0.45
+FIRST_FRAME_SECONDS = 0.1
 IMAGE_CHOICES = (*images.BUILTIN, "upload")
 SIZES = (64, 128, 256, 384, 512)
 RACE_DENOISERS = tuple(
@@ -23,8 +27,8 @@ PARAM_LABELS = {"lam": "λ", "step": "step μ", "beta": "β", "inner": "inner st
 DEFAULTS = {
     "image": "camera", "size": 256, "degradation": "gaussian_blur", "noise_sigma": 0.01,
     "seed": 0, "red_method": "red-fp", "red_denoiser": "tv", "red_sigma": 5.0,
-    "red_iters": 100, "red_tol": 1e-4, "pnp_method": "pnp-admm", "pnp_denoiser": "tv",
-    "pnp_sigma": 25.0, "pnp_iters": 100, "pnp_tol": 1e-4, "x_axis": "iter",
+    "red_iters": 40, "red_tol": 1e-4, "pnp_method": "pnp-admm", "pnp_denoiser": "tv",
+    "pnp_sigma": 25.0, "pnp_iters": 40, "pnp_tol": 1e-4, "x_axis": "iter",
 }
 for side, methods in (("red", solvers.RED_METHODS), ("pnp", solvers.PNP_METHODS)):
     for m in methods:
@@ -246,8 +250,9 @@ def live_race() -> None:
     if r is None:
         st.info("Press **Run** to start the race.")
         return
-    if not r.done:
-        r.advance(0.25)
+    if not r.done:  # a short first chunk: the first live frame comes quickly
+        started = any(lane.history for lane in r.lanes.values())
+        r.advance(ADVANCE_SECONDS if started else FIRST_FRAME_SECONDS)
     cols = st.columns(2)
     for col, (label, x) in zip(cols, r.current().items(), strict=True):
         lane = r.lanes[label]
@@ -269,6 +274,13 @@ def live_race() -> None:
     if r.done and ss.get("_race_final_drawn") is not r:
         ss["_race_final_drawn"] = r
         st.rerun()
+    if not r.done:
+        # Next chunk at once (run_every alone leaves the server idle between ticks); Streamlit
+        # refuses a fragment-scoped rerun inside a full-app run: there run_every starts it.
+        try:
+            st.rerun(scope="fragment")
+        except st.errors.StreamlitAPIException:
+            pass
 
 
 st.subheader("3 · The race")
