@@ -115,6 +115,17 @@ class Nginx:
                 rows.append(match.groups())
         return rows
 
+    def wait_for_log(self, predicate, timeout: float = 5.0) -> bool:
+        """True once a row of the access log satisfies ``predicate``: nginx writes a request's
+        line in its log phase, just *after* the response reached the client."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if any(predicate(row) for row in self.access_log()):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -190,7 +201,7 @@ def images_loaded(page) -> list[int]:
 def test_health_through_nginx(nginx):
     with urllib.request.urlopen(f"{nginx.url}/_stcore/health", timeout=10) as response:
         assert response.read().decode().strip() == "ok"
-    assert any("/_stcore/health" in row[3] for row in nginx.access_log())
+    assert nginx.wait_for_log(lambda row: "/_stcore/health" in row[3]), nginx.access_log()
 
 
 @pytest.mark.timeout(400)
@@ -230,10 +241,7 @@ def test_app_race_and_upload_through_nginx(nginx, browser, tmp_path):
             context.close()
 
     # Websocket lines are logged when the connection closes: wait for them.
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not any(
-            r[2] == "101" for r in nginx.access_log()):
-        time.sleep(0.2)
+    nginx.wait_for_log(lambda r: r[2] == "101", timeout=15)
     rows = [r for r in nginx.access_log() if "/_stcore/health" not in r[3]]
     assert any("/_stcore/stream" in r[3] and r[2] == "101" for r in rows), rows[-10:]
     assert any("/_stcore/upload_file" in r[3] and r[2] == "204" for r in rows), rows[-10:]
