@@ -401,6 +401,10 @@ class ObjectiveNote:
     text: str
 
 
+#: Time the objective note may spend on its probes (slow denoisers get fewer, at least 4).
+NOTE_BUDGET_SECONDS = 1.0
+
+
 def objective_note(
     denoiser: str, sigma: float, image: np.ndarray, crop: int = 24, n_probes: int = 12
 ) -> ObjectiveNote:
@@ -410,7 +414,7 @@ def objective_note(
     it); a denoiser with a symmetric Jacobian by construction makes ``x − D(x)`` an exact gradient
     when it is also homogeneous (linear ones are); for the others the Jacobian symmetry error
     ``e_J`` is *estimated* with ``n_probes`` random probes (``2·n_probes`` denoiser calls, about
-    0.1 s for TV: the note is computed when Run is pressed, before the first live frame) on a
+    0.1 s for TV; fewer, at least 4, when the calls would exceed :data:`NOTE_BUDGET_SECONDS`) on a
     ``crop``×``crop`` centre crop of ``image`` (grey), with its standard error.  When the
     denoiser cannot run on the crop (e.g. bm3d on a tiny image) the note says so.
     """
@@ -432,6 +436,11 @@ def objective_note(
     top, left = (grey.shape[0] - crop) // 2, (grey.shape[1] - crop) // 2
     patch = diagnostics.crop(grey, top, left, crop)
     try:
+        start = time.perf_counter()
+        D(patch)
+        per_call = time.perf_counter() - start
+        # Slow denoisers (bm3d: ~0.5 s a call even on the crop) get fewer probes, at least 4.
+        n_probes = max(4, min(n_probes, int(NOTE_BUDGET_SECONDS / (2 * per_call + 1e-9))))
         est = diagnostics.symmetry_estimate(D, patch, method="probe", n_probes=n_probes)
     except ValueError as err:  # the denoiser refuses the crop (bm3d below 16 px)
         return ObjectiveNote("approximate", None,
