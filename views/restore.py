@@ -271,10 +271,12 @@ def live_race() -> None:
                                    labels=labels, methods=colours, objective_titles=titles,
                                    reference_psnr=race.degraded_psnr(r.problem))
     st.plotly_chart(fig, key="race_curves", width="stretch")
-    if r.done and ss.get("_race_final_drawn") is not r:
-        ss["_race_final_drawn"] = r
-        st.rerun()
-    if not r.done:
+    if r.done:
+        # Results are drawn by a full run. Asked from every tick until one has drawn them (the
+        # results section sets the marker): a rerun request lost among concurrent ones is retried.
+        if not ss.get("_race_full_run") and ss.get("_race_final_drawn") is not r:
+            st.rerun()
+    else:
         # Next chunk at once (run_every alone leaves the server idle between ticks); Streamlit
         # refuses a fragment-scoped rerun inside a full-app run: there run_every starts it.
         try:
@@ -285,7 +287,9 @@ def live_race() -> None:
 
 st.subheader("3 · The race")
 badges = st.container()
+ss["_race_full_run"] = True  # the fragment runs inline in this full run (no rerun from it)
 live_race()  # first: the first live frame must not wait for the notes below
+ss["_race_full_run"] = False
 if current is not None:
     with badges:
         for label, lane in current.lanes.items():
@@ -300,6 +304,7 @@ if current is not None:
 # ---------------------------------------------------------------- results
 done: race.Race | None = ss.get("race")
 if done is not None and done.done:
+    ss["_race_final_drawn"] = done
     st.subheader("4 · Results")
     for row in done.summary():
         if row["status"] == "diverged":
