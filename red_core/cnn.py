@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,14 +141,16 @@ class Network:
 
     # ------------------------------------------------------------------ core passes
 
-    def _prepare(self, x: np.ndarray) -> tuple[np.ndarray, tuple[int, ...], tuple[int, int]]:
-        """``x`` (H, W) or (H, W, 3) → a batch ``(B, H', W')`` with even sides."""
+    def _prepare(self, x: np.ndarray, zeros: bool = False
+                 ) -> tuple[np.ndarray, tuple[int, ...], tuple[int, int]]:
+        """``x`` (H, W) or (H, W, 3) → a batch ``(B, H', W')`` with even sides: the padding
+        mirrors the last row/column, or is zero with ``zeros`` (a cotangent ``u`` of ``x``)."""
         shape = x.shape
         batch = x[None] if x.ndim == 2 else np.moveaxis(x, -1, 0)
         f = self.factor
         extra = (-shape[0] % f, -shape[1] % f)
         if any(extra):
-            mode = "symmetric" if min(shape[:2]) > 1 else "edge"
+            mode = "constant" if zeros else "symmetric" if min(shape[:2]) > 1 else "edge"
             batch = np.pad(batch, ((0, 0), (0, extra[0]), (0, extra[1])), mode=mode)
         return np.ascontiguousarray(batch, dtype=self.dtype), shape, extra
 
@@ -166,14 +167,6 @@ class Network:
             batch[:, :, W - 1] += batch[:, :, W]
         batch = batch[:, :H, :W]
         return batch[0] if len(shape) == 2 else np.moveaxis(batch, 0, -1)
-
-    def _zero_pad(self, u: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        """``u`` (shape of ``x``) as a batch with zeros on the padding."""
-        batch = u[None] if u.ndim == 2 else np.moveaxis(u, -1, 0)
-        f = self.factor
-        extra = (-shape[0] % f, -shape[1] % f)
-        return np.ascontiguousarray(np.pad(batch, ((0, 0), (0, extra[0]), (0, extra[1]))),
-                                    dtype=self.dtype)
 
     def _forward(self, batch: np.ndarray, sigma: float, keep: bool) -> tuple[np.ndarray, list]:
         """``R`` on a batch; with ``keep`` also the pre-activations (for :meth:`_backward`)."""
@@ -220,7 +213,8 @@ class Network:
             raise ValueError(f"u must have the shape of x {x.shape}, got {u.shape}")
         batch, shape, _ = self._prepare(x)
         _, pre = self._forward(batch, sigma, keep=True)
-        out = self._restore(self._backward(self._zero_pad(u, shape), pre), shape, fold=True)
+        ub = self._prepare(u, zeros=True)[0]
+        out = self._restore(self._backward(ub, pre), shape, fold=True)
         return out.astype(np.float64)
 
     def potential(self, x: np.ndarray, sigma: float) -> float:
@@ -322,15 +316,11 @@ class _Apply:
             self.potential = lambda x: net.potential(x, self.sigma)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        if x.ndim == 1:  # pragma: no cover - the registry refuses 1-D input first
-            raise ValueError("the CNN denoisers need an image")
-        return self.net.denoise(x, self.sigma)
+        return self.net.denoise(x, self.sigma)  # the registry refuses 1-D input first
 
 
 def _factory(name: str):
-    def factory(sigma: float) -> _Apply:
-        if not math.isfinite(sigma) or sigma < 0:  # pragma: no cover - checked by build
-            raise ValueError(f"sigma must be finite and >= 0, got {sigma!r}")
+    def factory(sigma: float) -> _Apply:  # sigma already checked by denoisers.build
         return _Apply(load(name), sigma)
 
     factory.__name__ = f"_{name}"
