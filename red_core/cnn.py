@@ -3,7 +3,8 @@ r"""The lab's own CNN denoisers, run in numpy (no deep-learning framework at run
 Two small networks trained by ``train/denoiser.py`` (PyTorch, CPU) and shipped as weights in
 ``assets/`` (``cnn.npz``/``cnn.json``, ``cnn_gs.npz``/``cnn_gs.json``):
 
-* ``cnn`` — a residual CNN in the DnCNN/FFDNet family, ``D(x) = x − R(x, σ)``.  Like every
+* ``cnn`` — a residual CNN (a small U-Net in DRUNet's layout, FFDNet's noise-level map),
+  ``D(x) = x − R(x, σ)``.  Like every
   trained deep denoiser its Jacobian is *not* symmetric: the RED gradient ``x − D(x)`` is
   not the gradient of anything (the source's "common mistake").
 * ``cnn_gs`` — a gradient-step denoiser ``D(x) = x − ∇g(x)``, ``g(x) = ½‖x − N(x)‖²`` with
@@ -14,10 +15,15 @@ Two small networks trained by ``train/denoiser.py`` (PyTorch, CPU) and shipped a
 
 The residual network ``R``: the image is pixel-unshuffled (factor ``f = 2``: ``f²``
 half-resolution channels, as in FFDNet), a constant map ``σ/σ_max`` is appended, then 3×3
-convolutions (zero padding) with ReLU or SiLU between them, and a pixel shuffle back.
+convolutions (zero padding), and a pixel shuffle back.  ``cnn_gs`` is a plain stack of
+convolutions with SiLU between them; ``cnn`` is a small U-Net (DRUNet's layout, ReLU):
+convolutions at three scales (H/2, H/4, H/8), a pixel-unshuffle + 1×1 convolution down and
+a 1×1 convolution + pixel shuffle up between scales, added to the skip connections.  Both
+are run by one interpreter of a short op program (:data:`_UNET`), forward and backward.
 Colour images are denoised channel by channel (the networks are grey).  The noise level
-is clamped to ``[0, σ_max]`` (``σ_max = 50/255``, the training range).  Images with an odd
-side are mirror-padded by one row/column and cropped back.
+is clamped to ``[0, σ_max]`` (``σ_max = 50/255``, the training range).  Images whose sides
+are not multiples of the network's stride (2 plain, 8 U-Net) are mirror-padded and cropped
+back.
 
 Hand-written (``im2col`` + one BLAS matrix product per layer): no numpy/scipy library runs
 convolutional networks.  ``cnn`` computes in float32 (twice as fast, agrees with float64 to
@@ -85,6 +91,49 @@ def _conv(h: np.ndarray, w: np.ndarray, b: np.ndarray | None,
     return out
 
 
+def _unshuffle_channels(h: np.ndarray) -> np.ndarray:
+    """``(B, H, W, C) → (B, H/2, W/2, 4C)``, channel ``4c + 2i + j`` = pixel ``(2h + i, 2w + j)``
+    of channel ``c`` (torch's ``pixel_unshuffle(·, 2)``)."""
+    B, H, W, C = h.shape
+    return h.reshape(B, H // 2, 2, W // 2, 2, C).transpose(0, 1, 3, 5, 2, 4).reshape(
+        B, H // 2, W // 2, 4 * C)
+
+
+def _shuffle_channels(h: np.ndarray) -> np.ndarray:
+    """Inverse (and adjoint) of :func:`_unshuffle_channels` (torch's ``pixel_shuffle(·, 2)``)."""
+    B, H, W, C4 = h.shape
+    return h.reshape(B, H, W, C4 // 4, 2, 2).transpose(0, 1, 4, 2, 5, 3).reshape(
+        B, 2 * H, 2 * W, C4 // 4)
+
+
+#: The op programs the interpreter runs (``Network._forward``/``_backward``):
+#: ``("conv", k, act)`` 3×3 convolution by layer ``k``, then the activation if ``act``;
+#: ``("save", s)`` keep the current features as skip ``s``; ``("down", k)`` pixel-unshuffle then
+#: 1×1 convolution ``k``; ``("up", k, s)`` 1×1 convolution ``k``, pixel shuffle, add skip ``s``.
+_UNET = (("conv", 0, True), ("conv", 1, True), ("save", "s1"), ("down", 2),
+         ("conv", 3, True), ("conv", 4, True), ("save", "s2"), ("down", 5),
+         ("conv", 6, True), ("conv", 7, True), ("up", 8, "s2"),
+         ("conv", 9, True), ("conv", 10, True), ("up", 11, "s1"),
+         ("conv", 12, True), ("conv", 13, False))
+
+
+def _plain(layers: int) -> tuple[tuple, ...]:
+    return tuple(("conv", k, k < layers - 1) for k in range(layers))
+
+
+def _program(arch: dict[str, Any]) -> tuple[tuple, ...]:
+    """The op program of a card's architecture (``type`` ``"plain"``, the default, or
+    ``"unet"``)."""
+    kind = arch.get("type", "plain")
+    if kind == "unet":
+        if int(arch["conv_layers"]) != 14 or arch["activation"] != "relu":
+            raise ValueError("a 'unet' card must have 14 conv layers and ReLU")
+        return _UNET
+    if kind != "plain":
+        raise ValueError(f"unknown architecture type {kind!r}")
+    return _plain(int(arch["conv_layers"]))
+
+
 def _unshuffle(x: np.ndarray, f: int) -> np.ndarray:
     """``(B, H, W) → (B, H/f, W/f, f²)``, channel ``i·f + j`` = pixel ``(f·h + i, f·w + j)``
     (torch's ``pixel_unshuffle``)."""
@@ -97,6 +146,24 @@ def _shuffle(z: np.ndarray, f: int) -> np.ndarray:
     """Inverse of :func:`_unshuffle` (torch's ``pixel_shuffle``)."""
     B, h, w, _ = z.shape
     return z.reshape(B, h, w, f, f).transpose(0, 1, 3, 2, 4).reshape(B, h * f, w * f)
+
+
+def _fold(batch: np.ndarray, n: int, axis: int) -> np.ndarray:
+    """Adjoint of ``np.pad(..., mode="symmetric")`` at the end of ``axis`` (real length ``n``):
+    padded entry ``n + i`` is a copy of a real one (``n − 1 − i`` while ``i < n``, then
+    mirrored back again); its gradient is added there and the padding is dropped."""
+    extra = batch.shape[axis] - n
+    if extra <= 0:
+        return batch
+    real = np.take(batch, np.arange(n), axis=axis).copy()
+    for i in range(extra):
+        src = n - 1 - (i % (2 * n) if i % (2 * n) < n else 2 * n - 1 - i % (2 * n))
+        idx = [slice(None)] * batch.ndim
+        idx[axis] = src
+        pad = [slice(None)] * batch.ndim
+        pad[axis] = n + i
+        real[tuple(idx)] += batch[tuple(pad)]
+    return real
 
 
 @dataclass(frozen=True)
@@ -122,6 +189,9 @@ class Network:
         Arithmetic of the passes (see :func:`load`); results are returned as float64.
     card : dict
         The model card written by the training script.
+    program : tuple
+        The op program (see :data:`_UNET`, :func:`_plain`); the weights of 1×1 layers are
+        ``(C_in, C_out)`` matrices.
     """
 
     name: str
@@ -133,6 +203,12 @@ class Network:
     sigma_max: float
     dtype: type
     card: dict[str, Any] = field(repr=False)
+    program: tuple[tuple, ...] = field(default=(), repr=False)
+
+    @property
+    def stride(self) -> int:
+        """Image sides must be multiples of this (padding makes them so)."""
+        return self.factor * 2 ** sum(op[0] == "down" for op in self.program)
 
     @property
     def gradient_step(self) -> bool:
@@ -143,58 +219,76 @@ class Network:
 
     def _prepare(self, x: np.ndarray, zeros: bool = False
                  ) -> tuple[np.ndarray, tuple[int, ...], tuple[int, int]]:
-        """``x`` (H, W) or (H, W, 3) → a batch ``(B, H', W')`` with even sides: the padding
-        mirrors the last row/column, or is zero with ``zeros`` (a cotangent ``u`` of ``x``)."""
+        """``x`` (H, W) or (H, W, 3) → a batch ``(B, H', W')`` with sides multiples of
+        :attr:`stride`: the padding mirrors the last rows/columns, or is zero with ``zeros``
+        (a cotangent ``u`` of ``x``)."""
         shape = x.shape
         batch = x[None] if x.ndim == 2 else np.moveaxis(x, -1, 0)
-        f = self.factor
+        f = self.stride
         extra = (-shape[0] % f, -shape[1] % f)
         if any(extra):
-            mode = "constant" if zeros else "symmetric" if min(shape[:2]) > 1 else "edge"
+            mode = "constant" if zeros else "symmetric"  # (repeats a side of length 1)
             batch = np.pad(batch, ((0, 0), (0, extra[0]), (0, extra[1])), mode=mode)
         return np.ascontiguousarray(batch, dtype=self.dtype), shape, extra
 
     @staticmethod
     def _restore(batch: np.ndarray, shape: tuple[int, ...], fold: bool = False) -> np.ndarray:
-        """Crop the padding (with ``fold``, a gradient: the padded row/column is a copy of the
-        last real one, so its gradient is added there first)."""
+        """Crop the padding (with ``fold``, a gradient: each padded row/column is a copy of a
+        real one, so its gradient is added there first)."""
         H, W = shape[:2]
-        if fold and batch.shape[1] > H:
-            batch = batch.copy()
-            batch[:, H - 1] += batch[:, H]
-        if fold and batch.shape[2] > W:
-            batch = batch.copy() if batch.shape[1] == H else batch
-            batch[:, :, W - 1] += batch[:, :, W]
+        if fold and (batch.shape[1] > H or batch.shape[2] > W):
+            batch = _fold(_fold(batch, H, axis=1), W, axis=2)
         batch = batch[:, :H, :W]
         return batch[0] if len(shape) == 2 else np.moveaxis(batch, 0, -1)
 
-    def _forward(self, batch: np.ndarray, sigma: float, keep: bool) -> tuple[np.ndarray, list]:
+    def _forward(self, batch: np.ndarray, sigma: float, keep: bool) -> tuple[np.ndarray, dict]:
         """``R`` on a batch; with ``keep`` also the pre-activations (for :meth:`_backward`)."""
         z = _unshuffle(batch, self.factor)
         level = min(max(sigma, 0.0), self.sigma_max) / self.sigma_max
         h = np.concatenate([z, np.full(z.shape[:3] + (1,), level, dtype=z.dtype)], axis=-1)
-        pre = []
-        last = len(self.weights) - 1
-        for k, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            h = _conv(h, w, b)
-            if k < last:
-                if keep:
-                    pre.append(h)
-                h = np.maximum(h, 0.0) if self.activation == "relu" else h * _sigmoid(h)
+        pre: dict[int, np.ndarray] = {}
+        skips: dict[str, np.ndarray] = {}
+        for op in self.program:
+            if op[0] == "conv":
+                _, k, act = op
+                h = _conv(h, self.weights[k], self.biases[k])
+                if act:
+                    if keep:
+                        pre[k] = h
+                    h = np.maximum(h, 0.0) if self.activation == "relu" else h * _sigmoid(h)
+            elif op[0] == "save":
+                skips[op[1]] = h
+            elif op[0] == "down":
+                h = _unshuffle_channels(h) @ self.weights[op[1]] + self.biases[op[1]]
+            else:  # up
+                _, k, skip = op
+                h = _shuffle_channels(h @ self.weights[k] + self.biases[k]) + skips.pop(skip)
         return _shuffle(h, self.factor), pre
 
-    def _backward(self, grad_out: np.ndarray, pre: list) -> np.ndarray:
-        """``J_Rᵀ u`` for ``u`` = ``grad_out`` (B, H, W), from the kept pre-activations."""
+    def _backward(self, grad_out: np.ndarray, pre: dict) -> np.ndarray:
+        """``J_Rᵀ u`` for ``u`` = ``grad_out`` (B, H, W), from the kept pre-activations: the
+        program run backwards (each op's adjoint)."""
         g = _unshuffle(grad_out, self.factor)
-        for k in range(len(self.weights) - 1, -1, -1):
-            g = _conv(g, self.weights_t[k], None)
-            if k > 0:
-                a = pre[k - 1]
-                if self.activation == "relu":
-                    g *= a > 0
-                else:
-                    s = _sigmoid(a)
-                    g *= s * (1.0 + a * (1.0 - s))
+        skips: dict[str, np.ndarray] = {}
+        for op in reversed(self.program):
+            if op[0] == "conv":
+                _, k, act = op
+                if act:
+                    a = pre[k]
+                    if self.activation == "relu":
+                        g = g * (a > 0)
+                    else:
+                        s = _sigmoid(a)
+                        g = g * (s * (1.0 + a * (1.0 - s)))
+                g = _conv(g, self.weights_t[k], None)
+            elif op[0] == "save":
+                g = g + skips.pop(op[1])
+            elif op[0] == "down":
+                g = _shuffle_channels(g @ self.weights_t[op[1]])
+            else:  # up: the skip receives the gradient as it is
+                _, k, skip = op
+                skips[skip] = g
+                g = _unshuffle_channels(g) @ self.weights_t[k]
         return _shuffle(g[..., : self.factor**2], self.factor)  # drop the σ-map channel
 
     # ------------------------------------------------------------------ public
@@ -269,19 +363,25 @@ def _load(name: str, directory: str, dtype: type) -> Network:
     arch = card["architecture"]
     if arch["activation"] not in _ACTIVATIONS:
         raise ValueError(f"unknown activation {arch['activation']!r} in {card_path.name}")
+    program = _program(arch)
     weights, weights_t, biases = [], [], []
     with np.load(npz) as arrays:
         for k in range(arch["conv_layers"]):
-            w = arrays[f"w{k}"].astype(dtype)  # torch layout (C_out, C_in, 3, 3)
-            c_out, c_in = w.shape[:2]
-            weights.append(np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(9 * c_in, c_out)))
-            # Transposed convolution = convolution with the flipped kernel, channels swapped.
-            flipped = w[:, :, ::-1, ::-1]
-            weights_t.append(np.ascontiguousarray(
-                flipped.transpose(2, 3, 0, 1).reshape(9 * c_out, c_in)))
+            w = arrays[f"w{k}"].astype(dtype)  # torch layout (C_out, C_in, kh, kw)
+            c_out, c_in, kh = w.shape[:3]
+            if kh == 1:  # 1×1 convolution: a matrix, its transpose for the backward pass
+                weights.append(np.ascontiguousarray(w[:, :, 0, 0].T))
+                weights_t.append(np.ascontiguousarray(w[:, :, 0, 0]))
+            else:
+                weights.append(np.ascontiguousarray(
+                    w.transpose(2, 3, 1, 0).reshape(9 * c_in, c_out)))
+                # Transposed convolution = convolution with the flipped kernel, channels swapped.
+                flipped = w[:, :, ::-1, ::-1]
+                weights_t.append(np.ascontiguousarray(
+                    flipped.transpose(2, 3, 0, 1).reshape(9 * c_out, c_in)))
             biases.append(arrays[f"b{k}"].astype(dtype))
     return Network(name, tuple(weights), tuple(weights_t), tuple(biases), arch["activation"],
-                   int(arch["factor"]), float(card["sigma_max"]), dtype, card)
+                   int(arch["factor"]), float(card["sigma_max"]), dtype, card, program)
 
 
 # --------------------------------------------------------------------------- held-out data
@@ -329,9 +429,9 @@ def _factory(name: str):
 
 register(
     "cnn", _factory("cnn"), linear=False, symmetric=False, supports_1d=False,
-    description="A small residual CNN (FFDNet-style, 8 layers, trained by this project on "
-                "skimage.data images, run in numpy): a learned denoiser whose Jacobian is "
-                "not symmetric.",
+    description="A small residual CNN (a U-Net over three scales with a noise-level map, "
+                "trained by this project on skimage.data images, run in numpy): a learned "
+                "denoiser whose Jacobian is not symmetric.",
 )
 register(
     "cnn_gs", _factory("cnn_gs"), linear=False, symmetric=True, supports_1d=False,

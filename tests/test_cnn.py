@@ -145,11 +145,14 @@ def test_cnn_gs_gradient_matches_finite_differences(shape):
 
 
 @pytest.mark.parametrize("name", ["cnn", "cnn_gs"])
-def test_vjp_is_the_adjoint_of_the_jvp(name):
+@pytest.mark.parametrize("shape", [(10, 12), (5, 3), (1, 9), (9, 8, 3)])
+def test_vjp_is_the_adjoint_of_the_jvp(name, shape):
+    # Odd and tiny sides: the mirror padding to the network's stride (8 for the U-Net) is
+    # part of R, so the backward pass must fold its gradient back.
     net = cnn.load(name, dtype=np.float64)  # float64: finite differences at h = 1e-7
     rng = np.random.default_rng(4)
-    x = np.clip(0.5 + 0.2 * rng.standard_normal((10, 12)), 0, 1)
-    u, v = rng.standard_normal((2, 10, 12))
+    x = np.clip(0.5 + 0.2 * rng.standard_normal(shape), 0, 1)
+    u, v = rng.standard_normal((2,) + shape)
     h = 1e-7
     jv = (net.residual(x + h * v, SIGMA) - net.residual(x - h * v, SIGMA)) / (2 * h)
     lhs, rhs = np.sum(u * jv), np.sum(net.vjp(x, SIGMA, u) * v)
@@ -191,7 +194,7 @@ def _torch_model(name: str):
         import denoiser as training
     finally:
         sys.path.remove(str(ROOT / "train"))
-    model = training.ResidualNet(**training.ARCHITECTURES[name])
+    model = training.build_model(name)
     with np.load(ROOT / "assets" / f"{name}.npz") as arrays:
         for k, conv in enumerate(model.convs):
             conv.weight.data = torch.from_numpy(arrays[f"w{k}"])
@@ -210,6 +213,18 @@ def test_numpy_matches_the_torch_forward_pass(name, image):
         expected = training.denoise(model, name, xt, sigma).detach().numpy()[:, 0]
         expected = expected[0] if x.ndim == 2 else np.moveaxis(expected, 0, -1)
         np.testing.assert_allclose(denoisers.build(name, SIGMA)(x), expected, atol=1e-5)
+
+
+def test_numpy_pads_odd_sizes_like_torch_on_the_mirrored_image(image):
+    # The U-Net needs sides that are multiples of 8: the numpy inference mirrors the image.
+    torch, training, model = _torch_model("cnn")
+    x = image[:37, :45]
+    assert cnn.load("cnn").stride == 8
+    padded = np.pad(x, ((0, 3), (0, 3)), mode="symmetric")
+    xt = torch.from_numpy(np.ascontiguousarray(padded[None, None], dtype=np.float32))
+    sigma = torch.full((1,), SIGMA, dtype=torch.float32)
+    expected = training.denoise(model, "cnn", xt, sigma).detach().numpy()[0, 0, :37, :45]
+    np.testing.assert_allclose(denoisers.build("cnn", SIGMA)(x), expected, atol=1e-5)
 
 
 def test_convolution_in_chunks_equals_one_piece():

@@ -183,7 +183,7 @@ st.markdown(
     "such as **DnCNN, DRUNet and SwinIR do not** (Reehorst & Schniter 2019): $x - D(x)$ is "
     "then generally *not the gradient of any function*, RED may not be minimising its "
     "objective, and gradient-descent theory no longer guarantees convergence. A trained "
-    "network of our own shows it, measured here on the current input: **cnn** (a residual CNN "
+    "network of our own shows it, measured here on the current input: **cnn** (a residual U-Net "
     "this project trained) has a clearly non-zero $e_J$, and so do median, TV, NLM, bilateral "
     "(and BM3D). Its gradient-step twin **cnn_gs**, $D = I - \\nabla g$ with "
     "$g(x) = \\tfrac12\\|x - N(x)\\|^2$, is symmetric by construction. Symmetry is the "
