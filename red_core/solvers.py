@@ -278,9 +278,9 @@ DENOISER_SIGMA_FACTOR: dict[str, dict[str, float]] = {
     "red": {"*": 2.0, "tv": 2.0, "gaussian": 4.0, "median": 8.0, "wavelet": 8.0,
             "bilateral": 2.0, "nlm": 6.0, "bm3d": 3.0, "cnn": 8.0, "cnn_gs": 4.0},
     "pnp-split": {"*": 8.0, "tv": 10.0, "gaussian": 1.2, "median": 6.0, "wavelet": 3.0,
-                  "bilateral": 15.0, "nlm": 12.0, "bm3d": 8.0, "cnn": 10.0, "cnn_gs": 12.0},
+                  "bilateral": 15.0, "nlm": 12.0, "bm3d": 8.0, "cnn": 8.0, "cnn_gs": 12.0},
     "pnp-pgd": {"*": 0.4, "tv": 0.4, "gaussian": 0.4, "median": 2.0, "wavelet": 0.2,
-                "bilateral": 0.4, "nlm": 0.8, "bm3d": 0.8, "cnn": 2.0},
+                "bilateral": 0.4, "nlm": 0.8, "bm3d": 0.8, "cnn": 5.0},
 }
 
 
