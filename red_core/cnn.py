@@ -118,6 +118,7 @@ _UNET = (("conv", 0, True), ("conv", 1, True), ("save", "s1"), ("down", 2),
 
 
 def _plain(layers: int) -> tuple[tuple, ...]:
+    """A plain stack of ``layers`` 3×3 convolutions, activations between them."""
     return tuple(("conv", k, k < layers - 1) for k in range(layers))
 
 
@@ -203,7 +204,7 @@ class Network:
     sigma_max: float
     dtype: type
     card: dict[str, Any] = field(repr=False)
-    program: tuple[tuple, ...] = field(default=(), repr=False)
+    program: tuple[tuple, ...] = field(repr=False)
 
     @property
     def stride(self) -> int:
