@@ -156,14 +156,11 @@ def _fold(batch: np.ndarray, n: int, axis: int) -> np.ndarray:
     extra = batch.shape[axis] - n
     if extra <= 0:
         return batch
-    real = np.take(batch, np.arange(n), axis=axis).copy()
-    for i in range(extra):
-        src = n - 1 - (i % (2 * n) if i % (2 * n) < n else 2 * n - 1 - i % (2 * n))
-        idx = [slice(None)] * batch.ndim
-        idx[axis] = src
-        pad = [slice(None)] * batch.ndim
-        pad[axis] = n + i
-        real[tuple(idx)] += batch[tuple(pad)]
+    m = np.arange(extra) % (2 * n)  # the padding repeats the mirrored image with period 2n
+    source = np.where(m < n, n - 1 - m, m - n)
+    real = np.take(batch, np.arange(n), axis=axis)  # (a copy)
+    np.add.at(np.moveaxis(real, axis, 0), source,
+              np.moveaxis(np.take(batch, np.arange(n, n + extra), axis=axis), axis, 0))
     return real
 
 
