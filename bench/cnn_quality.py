@@ -24,7 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from red_core import cnn, denoisers  # noqa: E402
+from red_core import denoisers  # noqa: E402
+from red_core.denoisers import cnn
+from red_core.metrics import psnr
 
 HELD_OUT = ("camera", "astronaut", "coffee", "chelsea")
 DEFAULT = ("cnn", "cnn_gs", "nlm", "tv", "bm3d")
@@ -42,12 +44,12 @@ def main() -> None:
     for level in cnn.HELD_OUT_SIGMAS:
         sigma = level / 255
         pairs = {name: cnn.held_out_pair(name, sigma) for name in HELD_OUT}
-        noisy = [cnn.psnr(c, y) for c, y in pairs.values()]
+        noisy = [psnr(c, y, clip=False) for c, y in pairs.values()]
         print(f"| {level} | (noisy) | " + " | ".join(f"{v:.2f}" for v in noisy)
               + f" | {np.mean(noisy):.2f} |")
         for name in names:
             D = denoisers.build(name, sigma)
-            values = [cnn.psnr(c, D(y)) for c, y in pairs.values()]
+            values = [psnr(c, D(y), clip=False) for c, y in pairs.values()]
             print(f"| {level} | {name} | " + " | ".join(f"{v:.2f}" for v in values)
                   + f" | {np.mean(values):.2f} |", flush=True)
 

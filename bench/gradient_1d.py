@@ -30,7 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from red_core import denoisers, field1d, plots, signals  # noqa: E402
+from red_core import denoisers, signals  # noqa: E402
+from red_core.lab import field1d, plots
 
 SIGNAL = "piecewise_constant"
 LENGTHS = (512, 2048)

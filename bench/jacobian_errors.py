@@ -38,8 +38,9 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from red_core import denoisers, diagnostics, images, signals  # noqa: E402
-from red_core import structured_denoisers as sd  # noqa: E402
+from red_core import denoisers, images, signals  # noqa: E402
+from red_core.denoisers import structured as sd  # noqa: E402
+from red_core.theory import diagnostics
 
 SIGMA = 25 / 255
 CROP = (60, 100, 16)  # top, left, size in the 256×256 camera image

@@ -53,7 +53,8 @@ def cpu_seconds(pid: int) -> float:
 
 def alone_seconds(args: argparse.Namespace) -> float:
     """Wall time of the same race computed in this process, without the app (one core)."""
-    from red_core import images, race, solvers
+    from red_core import images, solvers
+    from red_core.lab import race
 
     problem = race.make_problem(images.builtin(args.image, args.size), "gaussian_blur", 0.01)
     contenders = {"RED": race.Contender("red-fp", "tv", 5 / 255, max_iter=args.iters, tol=0),

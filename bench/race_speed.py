@@ -29,7 +29,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from red_core import images, plots, race  # noqa: E402
+from red_core import images  # noqa: E402
+from red_core.lab import (
+    plots,
+    race,  # noqa: E402
+)
 
 #: The page's default contenders (views/restore.py DEFAULTS; read from there at run time).
 

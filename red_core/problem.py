@@ -6,9 +6,14 @@ value, gradient, Lipschitz constant and proximal operator, plus the default star
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from red_core import operators
 from red_core.operators import Decimation, Mask, Operator
+
+__all__ = ["MIN_NOISE_SIGMA", "Problem", "make_problem"]
 
 #: Smallest noise level used in f (pixels in [0, 1]): σ_e = 0 would make f infinite.
 MIN_NOISE_SIGMA = 1e-3
@@ -130,3 +135,28 @@ class Problem:
 
     def __repr__(self) -> str:
         return f"Problem({self.A!r}, noise_sigma={self.noise_sigma:g})"
+
+
+def make_problem(
+    image: np.ndarray, degradation: str, noise_sigma: float, seed: int = 0, **params: Any
+) -> Problem:
+    """Degrade ``image`` (the truth) with a registered degradation and seeded noise.
+
+    The image is first centre-cropped to the degradation's rule (super-resolution: sides that
+    are multiples of the factor); a seeded degradation (the inpainting mask) is drawn with
+    ``seed`` unless ``params`` give its own. ``params`` override the entry's defaults.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from red_core.problem import make_problem
+    >>> p = make_problem(np.full((50, 50), 0.5), "super_resolution", 0.01, factor=3)
+    >>> p.shape, p.y.shape
+    ((48, 48), (16, 16))
+    """
+    spec = operators.entry(degradation)
+    image = spec.prepare(np.asarray(image, dtype=np.float64), params)
+    if spec.seeded and "seed" not in params and "mask" not in params:
+        params = {"seed": seed, **params}
+    A = operators.build(degradation, image.shape, **params)
+    return Problem.synthesize(image, A, noise_sigma, seed=seed)

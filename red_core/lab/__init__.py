@@ -1,0 +1,12 @@
+"""What the pages compute and draw, as plain functions a notebook can call too.
+
+- ``race``: RED and PnP contenders on one problem, advanced live (the "Restore" page);
+- ``field1d``: the RED gradient field of a 1-D signal and RED descent on it;
+- ``jacobian_lab``: inputs and analyses of the "Jacobian lab" page;
+- ``tweedie``: the 1-D and 2-D demonstrations of the "Score and Tweedie" page;
+- ``quiz``: the "Quick check" questions and their feedback;
+- ``plots``: every plotly figure (the only module of red_core that imports plotly).
+
+Import the module you need (``from red_core.lab import race``); this package itself imports
+nothing.
+"""

@@ -1,0 +1,163 @@
+"""The degradations on offer: one :class:`Degradation` entry per forward model.
+
+An entry holds everything a page, a sweep or a test needs about a degradation: the builder of
+its operator, its label, its parameters (:class:`red_core.params.Param`: ranges, defaults, units
+and help, from which pages draw their widgets), the smallest image side it needs and the rule an
+image must satisfy (sides a multiple of some factor, centre-cropped to it). Entries are
+registered next to their operator class (``base``, ``blurs``, ``decimation``, ``masks``);
+:func:`register` adds one from anywhere (see ``docs/EXTENDING.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from red_core.operators.base import Operator, spatial_shape
+from red_core.params import Param, check_params
+
+__all__ = ["Degradation", "build", "entry", "names", "register", "unregister"]
+
+Params = Mapping[str, Any]
+
+
+def _sixteen(params: Params) -> int:
+    return 16
+
+
+def _one(params: Params) -> int:
+    return 1
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """One forward model ``A`` a user can pick.
+
+    Parameters
+    ----------
+    name : str
+        Registry name (``operators.build(name, shape, **params)``).
+    label : str
+        Display name (``"Gaussian blur"``).
+    builder : callable
+        ``builder(shape, **params) -> Operator`` with every parameter checked and defaulted.
+    params : tuple of Param
+        Its parameters; ``Param.default = None`` means "computed by the builder".
+    description : str
+        One sentence for the page.
+    min_side : callable
+        ``min_side(params) -> int``: the smallest image side it works on.
+    multiple : callable
+        ``multiple(params) -> int``: height and width must be multiples of it (images are
+        centre-cropped to that, see :meth:`prepare`).
+    seeded : bool
+        Part of the operator is random and drawn with the problem's seed (the inpainting mask).
+    signals : bool
+        Also accepts 1-D signals of shape ``(n,)``.
+    """
+
+    name: str
+    label: str
+    builder: Callable[..., Operator]
+    params: tuple[Param, ...] = ()
+    description: str = ""
+    min_side: Callable[[Params], int] = _sixteen
+    multiple: Callable[[Params], int] = _one
+    seeded: bool = False
+    signals: bool = False
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> Param:
+        """The :class:`Param` called ``name``."""
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise ValueError(f"{self.name} has no parameter {name!r}")
+
+    def resolve(self, params: Params) -> dict[str, Any]:
+        """Every parameter checked, missing ones at their defaults."""
+        return check_params(params, self.params, self.name)
+
+    @property
+    def widgets(self) -> tuple[Param, ...]:
+        """The parameters a page draws."""
+        return tuple(p for p in self.params if p.widget)
+
+    def prepare(self, image: Any, params: Params | None = None) -> Any:
+        """``image`` centre-cropped so its sides are multiples of :attr:`multiple`."""
+        k = int(self.multiple(self.resolve(params or {})))
+        if k <= 1:
+            return image
+        h, w = (image.shape[0] // k) * k, (image.shape[1] // k) * k
+        top, left = (image.shape[0] - h) // 2, (image.shape[1] - w) // 2
+        return image[top:top + h, left:left + w]
+
+
+_REGISTRY: dict[str, Degradation] = {}
+
+
+def register(spec: Degradation, replace: bool = False) -> Degradation:
+    """Add a degradation (``replace=True`` to redefine one)."""
+    if not spec.name.isidentifier():
+        raise ValueError(f"degradation name must be an identifier, got {spec.name!r}")
+    if spec.name in _REGISTRY and not replace:
+        raise ValueError(f"degradation {spec.name!r} is already registered (use replace=True)")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    """Remove a degradation (e.g. one a notebook or a test registered)."""
+    entry(name)
+    del _REGISTRY[name]
+
+
+def names() -> tuple[str, ...]:
+    """Registered degradation names, in registration order."""
+    return tuple(_REGISTRY)
+
+
+def entry(name: str) -> Degradation:
+    """The :class:`Degradation` called ``name``."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown operator {name!r}; choose one of {', '.join(_REGISTRY)}"
+                         ) from None
+
+
+def build(name: str, shape: tuple[int, ...], **params: Any) -> Operator:
+    """Build the forward model ``name`` for images of ``shape``.
+
+    Parameters
+    ----------
+    name : str
+        A registered degradation (:func:`names`): ``denoise``, ``gaussian_blur``,
+        ``uniform_blur``, ``motion_blur``, ``super_resolution``, ``inpainting``.
+    shape : tuple of int
+        ``(H, W)`` or ``(H, W, 3)``: the shape of the unknown image ``x`` (``"denoise"`` also
+        takes ``(n,)``, a 1-D signal).
+    **params
+        The entry's parameters (``entry(name).params``); missing ones take their defaults.
+
+    Returns
+    -------
+    Operator
+
+    Raises
+    ------
+    ValueError
+        Unknown name or parameter, or a parameter out of range.
+
+    Examples
+    --------
+    >>> from red_core import operators
+    >>> operators.build("motion_blur", (32, 32), length=9, angle=30).params
+    {'length': 9.0, 'angle': 30.0}
+    """
+    spec = entry(name)
+    shape = tuple(int(s) for s in shape)
+    if not (spec.signals and len(shape) == 1 and shape[0] >= 1):
+        spatial_shape(shape)
+    return spec.builder(shape, **spec.resolve(params))

@@ -1,0 +1,29 @@
+"""Helpers shared by the tests (fixtures that use them are in ``tests/conftest.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from red_core import operators
+from red_core.problem import Problem, make_problem
+
+#: Every registered degradation at its defaults, plus super-resolution ×3: the cases the
+#: sweeps over degradations run (``name`` or ``name_xK`` for a super-resolution factor K).
+DEGRADATION_CASES: tuple[str, ...] = (*operators.names(), "super_resolution_x3")
+
+
+def degradation_case(case: str) -> tuple[str, dict[str, Any]]:
+    """``"super_resolution_x3"`` -> ``("super_resolution", {"factor": 3})``; a plain name -> no
+    parameters."""
+    name, sep, factor = case.rpartition("_x")
+    if sep and factor.isdigit() and name in operators.names():
+        return name, {"factor": int(factor)}
+    return case, {}
+
+
+def problem_for(image: np.ndarray, case: str, noise_sigma: float, seed: int = 0) -> Problem:
+    """``make_problem`` for a case of :data:`DEGRADATION_CASES`."""
+    name, params = degradation_case(case)
+    return make_problem(image, name, noise_sigma, seed, **params)

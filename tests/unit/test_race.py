@@ -1,0 +1,116 @@
+"""The race engine behind "Restore an image": problems, lanes, reports, snippet."""
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from helpers import DEGRADATION_CASES, degradation_case, problem_for
+from red_core import images, operators
+from red_core.lab import race
+
+
+@pytest.fixture(scope="module")
+def finished() -> race.Race:
+    problem = problem_for(images.builtin("coins", 48), "gaussian_blur", 0.01, seed=2)
+    r = race.Race(problem, {
+        "RED": race.Contender("red-gd", "tv", 5 / 255, max_iter=8, tol=0),
+        "PnP": race.Contender("pnp-pgd", "tv", 1 / 255, max_iter=6, tol=0),
+    })
+    while not r.done:
+        r.advance(0.01)
+    return r
+
+
+def test_lanes_advance_together_and_finish(finished):
+    assert finished.statuses() == {"RED": "max_iter", "PnP": "max_iter"}
+    assert [h["iter"] for h in finished.histories()["RED"]] == list(range(9))
+    assert [h["iter"] for h in finished.histories()["PnP"]] == list(range(7))
+    assert all("x" not in h for h in finished.histories()["RED"])  # no per-iteration images
+
+
+def test_summary_csv_and_cost_report(finished):
+    rows = {r["run"]: r for r in finished.summary()}
+    assert rows["RED"]["iterations"] == 8 and rows["PnP"]["iterations"] == 6
+    assert rows["RED"]["psnr"] > race.degraded_psnr(finished.problem)
+    assert rows["RED"]["best_psnr"] >= rows["RED"]["psnr"] - 1e-12
+    assert rows["RED"]["health"] in ("ok", "peaked", "oscillating", "stalled")
+    table = list(csv.DictReader(io.StringIO(finished.histories_csv())))
+    assert len(table) == 9 + 7
+    assert {r["run"] for r in table} == {"RED", "PnP"}
+    cost = {r["run"]: r for r in race.cost_report(finished)}
+    assert cost["RED"]["calls_per_iteration"] == 1.0
+    assert cost["PnP"]["data_steps_per_iteration"] == 1.0
+    assert cost["RED"]["step_ok"] and cost["PnP"]["step_ok"]
+    assert cost["RED"]["fixed_point"] == "stationary" and cost["PnP"]["fixed_point"] == "operator"
+
+
+def test_stop_marks_unfinished_runs():
+    problem = problem_for(images.builtin("camera", 32), "denoise", 0.05)
+    r = race.Race(problem, {"RED": race.Contender("red-fp", "gaussian", 0.05, max_iter=1000,
+                                                  tol=0)})
+    r.advance(0.0)
+    r.stop()
+    assert r.done and r.statuses() == {"RED": "stopped"}
+
+
+@pytest.mark.parametrize("degradation", list(DEGRADATION_CASES))
+def test_snippet_reproduces_the_run(degradation):
+    truth = images.builtin("camera", 48)
+    contenders = {"RED": race.Contender("red-fp", "tv", 5 / 255, max_iter=4, tol=0)}
+    r = race.Race(problem_for(truth, degradation, 0.02, seed=5), contenders)
+    while not r.done:
+        r.advance(1.0)
+    name, params = degradation_case(degradation)
+    code = race.snippet("images.builtin('camera', size=48)", name, 0.02, 5, contenders, params)
+    scope: dict = {}
+    exec(compile(code, "snippet", "exec"), scope)  # noqa: S102 - our own generated code
+    assert np.array_equal(scope["red"].x, r.current()["RED"])
+
+
+def test_problem_helpers():
+    img = images.builtin("astronaut", 50)
+    sr = operators.entry("super_resolution")
+    assert sr.prepare(img, {"factor": 3}).shape[:2] == (48, 48)
+    p = problem_for(img, "super_resolution_x3", 0.01)
+    assert race.degraded_view(p).shape == p.truth.shape
+    assert sr.min_side(sr.resolve({"factor": 3})) == 24
+    uniform = operators.entry("uniform_blur")
+    assert uniform.min_side(uniform.resolve({"size": 21})) == 21
+    with pytest.raises(ValueError, match="unknown operator"):
+        problem_for(img, "sharpen", 0.01)
+
+
+@pytest.mark.parametrize("name, kind", [("gradient_step_tv", "exact-gradient-step"),
+                                        ("gaussian", "symmetric"), ("tv", "approximate"),
+                                        ("median", "approximate"), ("bm3d", "not-measured"),
+                                        ("cnn", "approximate"),
+                                        ("cnn_gs", "exact-gradient-step")])
+def test_objective_note(name, kind):
+    note = race.objective_note(name, 10 / 255, images.builtin("camera", 48))
+    assert note.kind == kind
+    if kind == "approximate":
+        assert note.symmetry_error > 1e-4 and "approximately" in note.text
+        assert "±" in note.text and "24×24 crop" in note.text
+
+
+def test_objective_note_when_the_denoiser_refuses_the_crop():
+    """bm3d refuses images under 16 px: the note says so instead of failing the page."""
+    note = race.objective_note("bm3d", 10 / 255, images.builtin("camera", 12), measure=True)
+    assert note.kind == "approximate" and note.symmetry_error is None
+    assert "not measured" in note.text and "16" in note.text
+
+
+def test_gradient_step_race_objective_is_f_plus_lambda_g_and_decreases():
+    problem = problem_for(images.builtin("camera", 48), "gaussian_blur", 0.01)
+    r = race.Race(problem, {"RED": race.Contender("red-gd", "gradient_step_tv", 10 / 255,
+                                                  max_iter=60, tol=0)})
+    while not r.done:
+        r.advance(1.0)
+    objective = np.array([h["objective"] for h in r.histories()["RED"]])
+    assert np.all(np.diff(objective) <= 1e-10 * abs(objective[0]))
+    D = r.denoiser("RED")
+    lam = r.view("RED").params["lam"]
+    x = r.current()["RED"]
+    assert objective[-1] == pytest.approx(problem.data_fidelity(x) + lam * D.potential(x))
