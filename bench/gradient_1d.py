@@ -76,7 +76,7 @@ def main() -> None:
     names = [d for d in denoisers.NAMES
              if denoisers.describe(d)["supports_1d"] and denoisers.available(d)]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    at.switch_page("views/gradient_1d.py").run()
+    at.switch_page("pages/gradient_1d.py").run()
     print(f"signal {SIGNAL}, median of {args.repeats} noise-sigma moves; "
           f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}, "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

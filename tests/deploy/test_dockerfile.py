@@ -62,7 +62,7 @@ def test_the_app_runs_from_the_files_the_image_gets(tmp_path):
         at = AppTest.from_file("app.py", default_timeout=120)
         at.run()
         for page in {pages!r}:
-            at.switch_page(f"views/{{page}}.py").run()
+            at.switch_page(f"pages/{{page}}.py").run()
             assert not at.exception, (page, at.exception)
         print("ok", len({pages!r}))
     """)

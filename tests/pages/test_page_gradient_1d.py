@@ -18,7 +18,7 @@ ONE_D = [d for d in denoisers.NAMES if denoisers.describe(d)["supports_1d"]]
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=30)
     app.run()
-    app.switch_page("views/gradient_1d.py").run()
+    app.switch_page("pages/gradient_1d.py").run()
     assert not app.exception
     return app
 

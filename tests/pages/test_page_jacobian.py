@@ -21,7 +21,7 @@ ONE_D = [n for n in denoisers.NAMES
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=90)
     app.run()
-    app.switch_page("views/jacobian.py").run()
+    app.switch_page("pages/jacobian.py").run()
     assert not app.exception
     return app
 

@@ -13,7 +13,7 @@ def _restore(**query) -> AppTest:
     for k, v in query.items():
         at.query_params[k] = str(v)
     at.run()
-    at.switch_page("views/restore.py").run()
+    at.switch_page("pages/restore.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -99,7 +99,7 @@ def test_compare_page_measures_the_last_race():
     at.number_input(key="red_iters").set_value(10)
     at.number_input(key="pnp_iters").set_value(10).run()
     _race_to_the_end(at)
-    at.switch_page("views/compare.py").run()
+    at.switch_page("pages/compare.py").run()
     assert not at.exception, at.exception
     values = {m.label: m.value for m in at.metric}
     assert values["denoiser calls / iteration"] == "1.00"
@@ -110,7 +110,7 @@ def test_compare_page_measures_the_last_race():
 
 def test_compare_page_without_a_race_runs_its_own():
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.switch_page("views/compare.py").run()
+    at.switch_page("pages/compare.py").run()
     assert not at.exception, at.exception
     assert len(at.dataframe) == 1
 

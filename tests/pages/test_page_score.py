@@ -18,7 +18,7 @@ APP = str(Path(__file__).parents[2] / "app.py")
 def at() -> AppTest:
     app = AppTest.from_file(APP, default_timeout=30)
     app.run()
-    app.switch_page("views/score.py").run()
+    app.switch_page("pages/score.py").run()
     assert not app.exception
     return app
 

@@ -93,7 +93,7 @@ def restore_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["size"] = str(SIZE)
     at.run()
-    at.switch_page("views/restore.py").run()
+    at.switch_page("pages/restore.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -216,7 +216,7 @@ def page_defaults() -> dict:
     for node in tree.body:
         if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "DEFAULTS":
             return ast.literal_eval(node.value)
-    raise AssertionError("views/restore.py has no DEFAULTS dict")
+    raise AssertionError("pages/restore.py has no DEFAULTS dict")
 
 
 def expected_race(query: str) -> race.Race:

@@ -1,4 +1,4 @@
-"""The theory pages in a real browser: formulas typeset by KaTeX, the quiz answered by a click."""
+"""The home page in a real browser: formulas typeset by KaTeX, tables, links."""
 
 from __future__ import annotations
 
@@ -38,36 +38,3 @@ def test_home_page_renders_formulas_and_tables(page, app_server):
     assert main.locator("table .katex").count() >= 15
     assert main.locator("[data-testid='stPageLink']").count() >= 12
     assert screenshot(page, "theory-home").stat().st_size > 0
-
-
-@pytest.mark.browser
-def test_quiz_answered_right_in_the_browser(page, app_server):
-    # Reached the way a reader does: from the link at the end of the home page.
-    open_page(page, app_server, "/")
-    main = page.locator(MAIN)
-    main.get_by_role("link", name="Take the quick check").click()
-    page.wait_for_url("**/quiz")
-    wait_idle(page)
-    assert_no_exception(page)
-    _assert_app_navigation(page)
-    assert "Under what conditions" in main.inner_text()
-
-    main.get_by_text("When the denoiser Jacobian is symmetric and locally homogeneous").click()
-    wait_idle(page)
-    main.get_by_role("button", name="Check").click()
-    wait_idle(page)
-    assert_no_exception(page)
-
-    success = main.locator("[data-testid='stAlertContentSuccess']")
-    success.wait_for()
-    assert "Correct." in success.inner_text()
-    assert success.locator(".katex").count() >= 4, "the gradient in the feedback is typeset"
-    assert main.locator("[data-testid='stAlertContentError']").count() == 0
-    assert "Key takeaway" in main.inner_text()
-    main.get_by_text("Why each answer is right or wrong").click()
-    details = main.locator("[data-testid='stExpanderDetails']")
-    details.wait_for()
-    assert details.locator(".katex").count() >= 10, "all four explanations, typeset"
-    assert details.inner_text().count("Not quite") == 3
-    _assert_maths_typeset(page)
-    assert screenshot(page, "theory-quiz").stat().st_size > 0
