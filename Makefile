@@ -13,12 +13,12 @@ PYTEST_ARGS ?=
 export PYTHON VENV
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev chromium run lint test test-fast clean
+.PHONY: help install install-dev chromium nginx run lint test test-fast clean
 
 help:
 	@echo "make run        install requirements.txt into $(VENV) and start the app on http://$(ADDRESS):$(PORT)"
-	@echo "make test       install requirements-dev.txt (+ Debian chromium), ruff, whole pytest suite"
-	@echo "make test-fast  like test, without the browser tests"
+	@echo "make test       install requirements-dev.txt (+ Debian chromium and nginx), ruff, all tests"
+	@echo "make test-fast  like test, without the browser and slow tests (under 3 minutes)"
 	@echo "make lint       ruff check ."
 	@echo "make clean      remove caches and test artifacts (keeps $(VENV))"
 
@@ -31,6 +31,9 @@ install-dev:
 chromium:
 	@bash scripts/ensure_chromium.sh
 
+nginx:
+	@bash scripts/ensure_nginx.sh
+
 # One BLAS thread per process (as in the Dockerfile): sessions already run in threads of their
 # own, and a multi-threaded OpenBLAS made the default race 3-6x slower next to a busy browser
 # (bench/race_speed.py, docs/BENCHMARKS.md).
@@ -42,11 +45,12 @@ run: install
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
-test: install-dev chromium lint
+# pytest's paths and options (doctests of red_core included) are in pyproject.toml.
+test: install-dev chromium nginx lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install-dev lint
-	$(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 clean:
 	rm -rf .pytest_cache .ruff_cache .hypothesis tests/artifacts

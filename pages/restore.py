@@ -1,4 +1,4 @@
-"""Restore an image: RED and PnP race side by side on the same problem."""
+"""Restore an image: 2 to 4 RED and PnP contenders race side by side on the same problem."""
 
 from __future__ import annotations
 
@@ -8,60 +8,82 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from red_core import denoisers, images, solvers
+from red_core import denoisers, glossary, images, operators, solvers
 from red_core.lab import plots, race
-from ui import navigation, state
+from red_core.params import Param
+from red_core.problem import make_problem
+from ui import layout, navigation, state
 
 navigation.guard()
 
 ss = st.session_state
-#: Seconds of solver work per live frame (then the frame is drawn, ~0.1 s more): about two
-#: frames a second, most of the time spent solving (bench/race_speed.py).
-ADVANCE_SECONDS = 0.45
-FIRST_FRAME_SECONDS = 0.1
-IMAGE_CHOICES = (*images.BUILTIN, "upload")
+SCOPE = "restore"
+#: Seconds between live frames (at most ~3 redraws a second; the lanes compute in threads).
+FRAME_SECONDS = 0.35
+LANES = ("a", "b", "c", "d")
 SIZES = (64, 128, 256, 384, 512)
-RACE_DENOISERS = tuple(
-    n for n in denoisers.names() if n != "mmse_gmm" and denoisers.available(n)
-)
-PARAM_LABELS = {"lam": "λ", "step": "step μ", "beta": "β", "inner": "inner steps",
-                "L": "L", "L0": "L₀", "Linf": "L_∞"}
+IMAGE_CHOICES = (*images.BUILTIN, "upload")
+RACE_DENOISERS = tuple(n for n in denoisers.names()
+                       if n != "mmse_gmm" and denoisers.available(n))
+DEFAULT_LANES = (("red-fp", "tv"), ("pnp-admm", "tv"), ("red-gd", "tv"), ("pnp-pgd", "tv"))
+NOISE = Param("noise_sigma", glossary.label("noise_sigma"), 2.5, low=0.0, high=50.0, step=0.5,
+              help=glossary.help_text("noise_sigma"))
+OPTIONAL = {"minimum": 0.0, "open_minimum": True}
 
-DEFAULTS = {
-    "image": "camera", "size": 256, "degradation": "gaussian_blur", "noise_sigma": 0.01,
-    "seed": 0, "red_method": "red-fp", "red_denoiser": "tv", "red_sigma": 5.0,
-    "red_iters": 40, "red_tol": 1e-4, "pnp_method": "pnp-admm", "pnp_denoiser": "tv",
-    "pnp_sigma": 25.0, "pnp_iters": 40, "pnp_tol": 1e-4, "x_axis": "iter",
+
+def lane_fields(lane: str, index: int) -> dict[str, Param]:
+    """The URL-typed widgets of one lane (``a_method``, ``a_denoiser``, ...)."""
+    method, denoiser = DEFAULT_LANES[index]
+    fields = {
+        f"{lane}_method": Param("method", "Algorithm", method, kind="choice",
+                                choices=solvers.names()),
+        f"{lane}_denoiser": Param("denoiser", "Denoiser", denoiser, kind="choice",
+                                  choices=RACE_DENOISERS),
+        f"{lane}_link": Param("link", "σ_d follows the noise", True, kind="bool"),
+        f"{lane}_sigma": Param("denoiser_sigma", glossary.label("denoiser_sigma"), 5.0, low=0.0,
+                               high=50.0, step=0.1),
+        f"{lane}_lam": Param("lam", "λσₑ²", None, low=1e-5, high=1e3, **OPTIONAL),
+        f"{lane}_iters": Param("max_iter", "Max iterations", 40, kind="int", low=1, high=5000),
+        f"{lane}_tol": Param("tol", "Tolerance", 1e-4, low=0.0, high=1.0),
+    }
+    for name in ("beta", "step", "L", "L0", "Linf"):
+        fields[f"{lane}_{name}"] = Param(name, name, None, low=1e-12, high=1e12, **OPTIONAL)
+    fields[f"{lane}_inner"] = Param("inner", "inner", None, kind="int", low=1,
+                                    high=solvers.MAX_INNER)
+    return fields
+
+
+FIELDS: dict[str, Param] = {
+    "present": Param("present", "Present", False, kind="bool"),
+    "image": Param("image", "Image", "camera", kind="choice", choices=IMAGE_CHOICES),
+    "size": Param("size", "Size", 256, kind="choice", choices=SIZES),
+    "degradation": Param("degradation", "Degradation", "gaussian_blur", kind="choice",
+                         choices=operators.names()),
+    "noise_sigma": NOISE,
+    "seed": Param("seed", "Seed", 0, kind="int", low=0, high=2**31 - 1),
+    "lanes": Param("lanes", "Contenders", 2, kind="choice", choices=(2, 3, 4)),
+    "x_axis": Param("x_axis", "Curves against", "iter", kind="choice",
+                    choices=tuple(plots.X_AXES)),
 }
-for side, methods in (("red", solvers.RED_METHODS), ("pnp", solvers.PNP_METHODS)):
-    for m in methods:
-        for p in solvers.METHODS[m].params:
-            DEFAULTS.setdefault(f"{side}_{p}", None)
-VALID = {
-    "image": lambda v: v in IMAGE_CHOICES and v != "upload",
-    "size": lambda v: v in SIZES,
-    "degradation": lambda v: v in race.DEGRADATIONS,
-    "noise_sigma": lambda v: 0 <= v <= 0.2,
-    "red_method": lambda v: v in solvers.RED_METHODS,
-    "pnp_method": lambda v: v in solvers.PNP_METHODS,
-    "red_denoiser": lambda v: v in RACE_DENOISERS,
-    "pnp_denoiser": lambda v: v in RACE_DENOISERS,
-    "red_sigma": lambda v: 0 <= v <= 50,
-    "pnp_sigma": lambda v: 0 <= v <= 50,
-    "red_iters": lambda v: 1 <= v <= 5000,
-    "pnp_iters": lambda v: 1 <= v <= 5000,
-    "x_axis": lambda v: v in plots.X_AXES,
-}
-rejected = state.init(DEFAULTS, scope="restore", valid=VALID)
+for _name in operators.names():
+    FIELDS.update({f"{_name}.{p.name}": p for p in operators.entry(_name).widgets})
+for _i, _lane in enumerate(LANES):
+    FIELDS.update(lane_fields(_lane, _i))
+
+notices = state.init(SCOPE, FIELDS)
+layout.narrow_screen_css()
 
 st.title("Restore an image")
-st.markdown(
-    "RED (left) and Plug-and-Play (right) restore the **same** degraded image. Press **Run** and "
-    "watch both converge: PSNR, the RED objective *E(x) = f(x) + λρ(x)*, the fixed-point "
-    "residual and the relative change grow live."
-)
-if rejected:
-    st.warning(f"Ignored URL parameters that are not valid here: {', '.join(rejected)}.")
+present = st.toggle("Present", key="present",
+                    help="Fold the set-up away and show only the race (for a projector).")
+if not present:
+    st.markdown(
+        "Up to four contenders — RED or Plug-and-Play, any mix — restore the **same** degraded "
+        "image, each in its own lane. Press **Run** and watch their PSNR, objective, "
+        "stationarity residual and relative change grow live."
+    )
+if notices:
+    st.caption(state.notice_text(notices))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -70,259 +92,345 @@ def builtin_image(name: str, size: int) -> np.ndarray:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def uploaded_image(digest: str, _data: bytes, max_side: int) -> images.LoadedImage:
+def uploaded_image(digest: str, size: int, _data: bytes) -> images.LoadedImage:
     del digest  # the key: cheap to hash, unlike the bytes (not hashed: leading underscore)
-    return images.load(_data, max_side=max_side)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def objective_note(denoiser: str, sigma: float, key: tuple,
-                   _image: np.ndarray) -> race.ObjectiveNote:
-    del key  # identifies _image (not hashed)
-    return race.objective_note(denoiser, sigma, _image)
+    return images.load(_data, max_side=size)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def make_problem(source: str, size: int, degradation: str, noise_sigma: float, seed: int,
-                 params: tuple) -> solvers.Problem:
-    """Shared read-only between sessions (solvers never modify a Problem), keyed on small values."""
-    image = builtin_image(source, size) if source in images.BUILTIN else ss["_upload_image"]
-    return race.make_problem(image, degradation, noise_sigma, seed, **dict(params))
+def shared_problem(source: str, size: int, degradation: str, params: tuple, noise: float,
+                   seed: int, _image: np.ndarray):
+    """Shared read-only between sessions (solvers never modify a Problem), keyed on small
+    values (``source`` names ``_image``)."""
+    return make_problem(_image, degradation, noise, seed, **dict(params))
 
 
-# ---------------------------------------------------------------- the problem
-st.subheader("1 · The problem")
-c1, c2, c3, c4, c5 = st.columns([1.2, 0.8, 1.3, 1.3, 0.6])
-c1.selectbox("Image", IMAGE_CHOICES, key="image",
-             format_func=lambda n: "Upload your own…" if n == "upload" else n)
-c2.selectbox("Size (longer side)", SIZES, key="size")
-c3.selectbox("Degradation", tuple(race.DEGRADATIONS), key="degradation",
-             format_func=race.DEGRADATION_LABELS.get)
-c4.slider("Noise σₑ", 0.0, 0.2, step=0.001, key="noise_sigma", format="%.3f",
-          help="Standard deviation of the white Gaussian noise added to Ax (pixels in [0, 1]).")
-c5.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="seed")
+@st.cache_data(max_entries=64, show_spinner=False)
+def objective_note(denoiser: str, sigma: float, key: tuple, measure: bool,
+                   _image: np.ndarray) -> race.ObjectiveNote:
+    del key  # identifies _image (not hashed)
+    return race.objective_note(denoiser, sigma, _image, measure=measure)
 
-deg_params: dict = {}
-op_name, op_defaults = race.DEGRADATIONS[ss.degradation]
-if op_defaults and op_name != "super_resolution":
-    with st.expander("Degradation parameters"):
-        if op_name == "gaussian_blur":
-            deg_params["blur_sigma"] = st.slider("Blur std (pixels)", 0.5, 5.0, 1.6, 0.1,
-                                                 key="blur_sigma")
-        elif op_name == "uniform_blur":
-            deg_params["size"] = st.slider("Box size", 3, 21, 9, 2, key="box_size")
-        elif op_name == "motion_blur":
-            deg_params["length"] = st.slider("Length (pixels)", 3, 41, 15, key="motion_length")
-            deg_params["angle"] = st.slider("Angle (degrees)", 0, 180, 45, key="motion_angle")
-        elif op_name == "inpainting":
-            deg_params["missing"] = st.slider("Missing pixels", 0.1, 0.95, 0.5, 0.05,
-                                              key="missing")
 
-image_error = None
-if ss.image == "upload":
+def upload_source() -> tuple[str, np.ndarray] | None:
+    """The uploaded image, kept for the session across page changes."""
     upload = st.file_uploader("PNG, JPEG, TIFF, BMP, GIF or WebP (up to 10 MB)", key="upload",
                               type=["png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif", "webp"])
+    if upload is not None:
+        data = upload.getvalue()
+        ss["_upload"] = {"name": upload.name, "data": data,
+                         "digest": hashlib.sha256(data).hexdigest()}
+    kept = ss.get("_upload")
+    if kept is None:
+        st.info("Choose an image file to restore, or pick a built-in image.")
+        return None
     if upload is None:
-        st.info("Choose an image file to restore, or pick a built-in image above.")
-        st.stop()
-    data = upload.getvalue()
+        st.caption(f"Using your image **{kept['name']}** (choose another file to replace it).")
     try:
-        loaded = uploaded_image(hashlib.sha256(data).hexdigest(), data, ss["size"])
+        loaded = uploaded_image(kept["digest"], int(ss["size"]), kept["data"])
     except images.ImageError as err:
         st.error(str(err))
-        st.stop()
+        return None
     for notice in loaded.notices:
         st.info(notice)
-    ss["_upload_image"] = loaded.image
-    source = "upload:" + hashlib.sha256(data).hexdigest()[:16]
-else:
-    source = ss.image
-
-try:
-    shape = (builtin_image(source, ss["size"]) if source in images.BUILTIN
-             else ss["_upload_image"]).shape
-    images.check_size(np.zeros(shape[:2]), race.min_side(ss.degradation, **deg_params),
-                      race.DEGRADATION_LABELS[ss.degradation].lower())
-    problem_key = (source, ss["size"], ss.degradation, float(ss.noise_sigma), int(ss.seed),
-                   tuple(sorted(deg_params.items())))
-    problem = make_problem(*problem_key)
-except (images.ImageError, ValueError) as err:
-    st.error(str(err))
-    st.stop()
-
-degraded_psnr = race.degraded_psnr(problem)
-t1, t2, t3 = st.columns([1, 1, 2])
-t1.image(problem.truth, clamp=True, output_format="PNG", width="stretch",
-         caption=f"Truth ({problem.shape[1]}×{problem.shape[0]})")
-t2.image(race.degraded_view(problem), clamp=True, output_format="PNG", width="stretch",
-         caption=f"Degraded: PSNR {degraded_psnr:.2f} dB")
-with t3:
-    st.metric("PSNR of the degraded image", f"{degraded_psnr:.2f} dB")
-    st.caption(
-        f"Forward model: `{problem.A!r}`  \nData term f(x) = ‖Ax − y‖²/(2σₑ²), "
-        f"L_f = ‖AᵀA‖/σₑ² = {problem.lipschitz:.4g}"
-        + (" (σₑ raised to 0.001 in f: a noiseless f would be infinite)"
-           if problem.noise_sigma < problem.sigma_eff else "")
-    )
-
-# ---------------------------------------------------------------- the contenders
-st.subheader("2 · The contenders")
+    return "upload:" + kept["digest"][:16], loaded.image
 
 
-def contender_controls(side: str, methods: tuple[str, ...], title: str) -> race.Contender:
-    st.markdown(f"#### {title}")
-    st.selectbox("Algorithm", methods, key=f"{side}_method",
-                 help="Update rule: " + " · ".join(
-                     f"{m}: {solvers.METHODS[m].update}" for m in methods))
-    method = ss[f"{side}_method"]
-    st.caption(f"`{solvers.METHODS[method].update}`")
-    a, b = st.columns(2)
-    a.selectbox("Denoiser", RACE_DENOISERS, key=f"{side}_denoiser",
-                help="bm3d is the best and slowest (seconds per call at 256²).")
-    suggested = 255 * solvers.default_denoiser_sigma(problem, method, ss[f"{side}_denoiser"])
-    b.slider("Denoiser σ_d (×1/255)", 0.0, 50.0, step=0.5, key=f"{side}_sigma",
-             help=f"Suggested for this method and noise level: {suggested:.1f}/255.")
-    sigma = ss[f"{side}_sigma"] / 255
-    D = denoisers.build(ss[f"{side}_denoiser"], sigma)
-    defaults = solvers.default_params(method, problem, D)
+# ---------------------------------------------------------------- 1 · the problem
+problem_box = st.container() if not present else st.expander("The problem", expanded=False)
+with problem_box:
+    if not present:
+        st.subheader("1 · The problem")
+    c1, c2, c3 = st.columns([1.3, 0.8, 1.4])
+    c1.selectbox("Image", IMAGE_CHOICES, key="image",
+                 format_func=lambda n: "Upload your own…" if n == "upload" else n)
+    c2.selectbox("Size (longer side)", SIZES, key="size", help=glossary.help_text("size"))
+    c3.selectbox("Degradation", operators.names(), key="degradation",
+                 format_func=lambda n: operators.entry(n).label)
+    spec = operators.entry(ss["degradation"])
+    c4, c5 = st.columns([3, 1])
+    c4.slider(NOISE.label, NOISE.low, NOISE.high, step=NOISE.step, key="noise_sigma",
+              format="%.1f", help=NOISE.help)
+    c5.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help=glossary.help_text("seed"))
+    deg_params = {}
+    if spec.widgets:
+        cols = st.columns(len(spec.widgets))
+        for col, p in zip(cols, spec.widgets, strict=True):
+            key = f"{spec.name}.{p.name}"
+            label = f"{p.label} ({p.unit})" if p.unit else p.label
+            if p.kind == "choice":
+                col.selectbox(label, p.choices, key=key, help=p.help)
+            else:
+                col.slider(label, p.low, p.high, step=p.step, key=key, help=p.help)
+            deg_params[p.name] = ss[key]
+    st.caption(spec.description)
+
+    source = None
+    if ss["image"] == "upload":
+        picked = upload_source()
+        if picked is None:
+            st.stop()
+        source, image = picked
+    else:
+        source, image = ss["image"], builtin_image(ss["image"], int(ss["size"]))
+
+    noise = float(ss["noise_sigma"]) / glossary.PIXEL_UNIT
+    try:
+        need = spec.min_side(spec.resolve(deg_params))
+        images.check_size(image, need, spec.label.lower())
+        problem_key = (source, int(ss["size"]), spec.name, tuple(sorted(deg_params.items())),
+                       noise, int(ss["seed"]))
+        problem = shared_problem(*problem_key, _image=image)
+    except (images.ImageError, ValueError) as err:
+        st.error(str(err))
+        st.stop()
+    degraded_psnr = race.degraded_psnr(problem)
+    if not present:
+        t1, t2, t3 = st.columns([1, 1, 2])
+        t1.image(problem.truth, clamp=True, output_format="PNG", width="stretch",
+                 caption=f"Truth ({problem.shape[1]}×{problem.shape[0]})")
+        t2.image(race.degraded_view(problem), clamp=True, output_format="PNG", width="stretch",
+                 caption=f"Degraded: PSNR {degraded_psnr:.2f} dB")
+        with t3:
+            st.metric(glossary.label("degraded_psnr"), f"{degraded_psnr:.2f} dB",
+                      help=glossary.help_text("degraded_psnr"))
+            raised = (" (σₑ raised to 0.255/255 in f: a noiseless f would be infinite)"
+                      if problem.noise_sigma < problem.sigma_eff else "")
+            st.caption(f"Forward model: `{problem.A!r}`  \nData term f(x) = ‖Ax − y‖²/(2σₑ²), "
+                       f"L_f = ‖AᵀA‖/σₑ² = {problem.lipschitz:.4g}{raised}")
+
+
+# ---------------------------------------------------------------- 2 · the contenders
+def lane_controls(lane: str) -> race.Contender:
+    """One lane's widgets, drawn from the algorithm and denoiser registry entries."""
+    st.selectbox("Algorithm", solvers.names(), key=f"{lane}_method",
+                 format_func=lambda m: f"{solvers.entry(m).short} · {solvers.entry(m).label}")
+    algo = solvers.entry(ss[f"{lane}_method"])
+    st.caption(f"{'RED' if algo.family == 'red' else 'Plug-and-Play'}: `{algo.update}`")
+    st.selectbox("Denoiser", RACE_DENOISERS, key=f"{lane}_denoiser", format_func=denoisers.label,
+                 help="BM3D and the gradient-step CNN are slow (seconds per call at 256²): "
+                      "their lane runs on its own and the others do not wait.")
+    den = ss[f"{lane}_denoiser"]
+    suggested = glossary.PIXEL_UNIT * solvers.default_denoiser_sigma(problem, algo.name, den)
+    linked = st.toggle("σ_d follows the noise", key=f"{lane}_link",
+                       help="Linked, the denoiser σ_d is the registry's suggestion for this "
+                            f"algorithm and denoiser at this noise ({suggested:.1f}/255). "
+                            "Unlink it to set your own.")
+    if linked:
+        ss[f"{lane}_sigma"] = round(suggested, 1)
+    st.slider(glossary.label("denoiser_sigma"), 0.0, 50.0, step=0.1, key=f"{lane}_sigma",
+              disabled=linked, help=glossary.help_text("denoiser_sigma"))
+    sigma = float(ss[f"{lane}_sigma"]) / glossary.PIXEL_UNIT
+    D = denoisers.build(den, sigma)
+    defaults = solvers.default_params(algo.name, problem, D)
     params = {}
     with st.expander("Parameters (empty = default)"):
-        cols = st.columns(len(defaults))
-        for col, (p, v) in zip(cols, defaults.items(), strict=True):
-            col.number_input(PARAM_LABELS.get(p, p), value=None, key=f"{side}_{p}",
-                             placeholder=f"{v:.4g}", format="%g", min_value=0.0)
-            params[p] = ss[f"{side}_{p}"]
+        for p in algo.params:
+            key = f"{lane}_{p.name}"
+            if p.name == "lam":  # shown scale free: λσₑ² (glossary convention)
+                st.number_input("λσₑ² (regularisation weight)", value=None, key=key,
+                                min_value=0.0, format="%g",
+                                placeholder=f"{defaults['lam'] * problem.sigma_eff**2:.3g}",
+                                help=f"{p.help} Default {solvers.RED_LAM_SIGMA2:g}, i.e. "
+                                     f"λ = {defaults['lam']:.4g} at this noise.")
+                if ss[key] is not None:
+                    params["lam"] = ss[key] / problem.sigma_eff**2
+            elif p.kind == "int":
+                st.number_input(f"{p.label} {p.symbol}", value=None, key=key, min_value=1,
+                                max_value=int(p.maximum or 10**6), step=1,
+                                placeholder=f"{defaults[p.name]:g}", help=p.help)
+                params[p.name] = ss[key]
+            else:
+                st.number_input(f"{p.label} {p.symbol}", value=None, key=key, min_value=0.0,
+                                format="%g", placeholder=f"{defaults[p.name]:.4g}", help=p.help)
+                params[p.name] = ss[key]
         i, t = st.columns(2)
-        i.number_input("Max iterations", 1, 5000, step=10, key=f"{side}_iters")
-        t.number_input("Tolerance (relative change)", 0.0, 1.0, key=f"{side}_tol",
-                       format="%.0e", step=1e-5)
-    if abs(ss[f"{side}_sigma"] - suggested) > 0.5 * suggested + 2:
-        st.caption(f"Tip: σ_d ≈ {suggested:.1f}/255 works well with the default parameters.")
-    return race.Contender(method, ss[f"{side}_denoiser"], sigma,
-                          {k: v for k, v in params.items() if v is not None},
-                          int(ss[f"{side}_iters"]), float(ss[f"{side}_tol"]))
+        i.number_input("Max iterations", 1, 5000, step=10, key=f"{lane}_iters")
+        t.number_input("Tolerance", 0.0, 1.0, key=f"{lane}_tol", format="%.0e", step=1e-5,
+                       help="Stop once the relative change stays below it.")
+    return race.Contender(algo.name, den, sigma, {k: v for k, v in params.items() if v is not None},
+                          int(ss[f"{lane}_iters"]), float(ss[f"{lane}_tol"]))
 
 
-left, right = st.columns(2, gap="large")
-with left:
-    red_c = contender_controls("red", solvers.RED_METHODS, "RED")
-with right:
-    pnp_c = contender_controls("pnp", solvers.PNP_METHODS, "Plug-and-Play")
+def lane_title(lane: str, c: race.Contender) -> str:
+    return (f"{lane.upper()} · {solvers.entry(c.method).short} + {denoisers.label(c.denoiser)}")
 
-b1, b2, b3 = st.columns([1, 1, 3])
-run = b1.button("Run", key="run", type="primary", icon=":material/play_arrow:")
+
+active = LANES[: int(ss["lanes"])]
+contenders: dict[str, race.Contender] = {}
+lanes_box = st.container() if not present else st.expander("The contenders", expanded=False)
+with lanes_box:
+    if not present:
+        st.subheader("2 · The contenders")
+    st.segmented_control("Contenders", (2, 3, 4), key="lanes", required=True,
+                         help="How many lanes race (any mix of RED and PnP).")
+    for row in range(0, len(active), 2):
+        cols = st.columns(2, gap="large")
+        for col, lane in zip(cols, active[row:row + 2], strict=False):
+            with col, st.container(border=True):
+                c = lane_controls(lane)
+                st.markdown(f"**{lane_title(lane, c)}**")
+                contenders[lane] = c
+
+
+def request_run() -> None:
+    ss["_run_requested"] = True
 
 
 def stop_race() -> None:
-    # A callback runs as soon as the click arrives: a click read in the script body could be
-    # lost when the live fragment's next tick interrupts that run.
+    # A callback acts as soon as the click arrives, even while the live fragment is drawing.
     if "race" in ss:
         ss["race"].stop()
 
 
+b1, b2, b3 = st.columns([1, 1, 3])
+b1.button("Run", key="run", type="primary", icon=":material/play_arrow:", on_click=request_run)
 b2.button("Stop", key="stop", icon=":material/stop:", on_click=stop_race)
 b3.radio("Curves against", tuple(plots.X_AXES), key="x_axis", horizontal=True,
          format_func=plots.X_AXES.get)
-state.keep(list(DEFAULTS))
 
-contenders = {"RED": red_c, "PnP": pnp_c}
-if run:
+url_keys = ["present", "image", "size", "degradation", "noise_sigma", "seed", "lanes", "x_axis"]
+url_keys += [f"{spec.name}.{p.name}" for p in spec.widgets]
+for lane in active:
+    algo = solvers.entry(ss[f"{lane}_method"])
+    url_keys += [f"{lane}_{k}" for k in ("method", "denoiser", "link", "sigma", "iters", "tol")]
+    url_keys += [f"{lane}_{p.name}" for p in algo.params]
+state.keep(SCOPE, url_keys)
+
+labels = {lane: lane_title(lane, c) for lane, c in contenders.items()}
+if ss.pop("_run_requested", False):
     try:
-        lam = solvers.default_params(red_c.method, problem, None)["lam"]
-        lam = red_c.params.get("lam", lam)
-        ss["race"] = race.Race(problem, contenders, objective_lam=lam)
-        ss["race_problem_key"] = problem_key
-        ss["race_setup"] = {
-            "source": source, "degradation": ss.degradation, "noise_sigma": ss.noise_sigma,
-            "seed": int(ss.seed), "deg_params": dict(deg_params), "contenders": contenders,
-            "size": ss["size"], "objective_lam": lam,
-        }
+        red_lanes = [lane for lane, c in contenders.items() if c.family == "red"]
+        lam = None
+        if red_lanes:  # one λ for every lane's objective, so the curves compare
+            first = contenders[red_lanes[0]]
+            lam = solvers.resolve(first.method, problem, None, first.params)["lam"]
+        if "race" in ss:
+            ss["race"].stop()
+        ss["race"] = race.Race(problem, contenders, objective_lam=lam).start()
+        ss["race_setup"] = {"source": source, "size": int(ss["size"]), "degradation": spec.name,
+                            "deg_params": dict(deg_params), "noise_sigma": noise,
+                            "seed": int(ss["seed"]), "contenders": dict(contenders),
+                            "labels": dict(labels), "problem_key": problem_key}
+        ss["_scroll_to_race"] = True
     except ValueError as err:
         st.error(str(err))
 
 current: race.Race | None = ss.get("race")
-if current is not None and ss.get("race_problem_key") != problem_key:
-    st.info("The problem changed since the last run: press **Run** to race on this one.")
+setup = ss.get("race_setup", {})
+if current is not None and (setup.get("problem_key") != problem_key
+                            or setup.get("contenders") != contenders):
+    st.info("The set-up changed since the last run: press **Run** to race this one.")
 racing = current is not None and not current.done
 
 
-# ---------------------------------------------------------------- the live race
-@st.fragment(run_every=0.35 if racing else None)
+# ---------------------------------------------------------------- 3 · the race
+def lane_caption(v: race.LaneView) -> str:
+    psnr = f"{v.psnr:.2f} dB" if v.psnr is not None else "—"
+    text = f"iteration {v.iteration} · PSNR {psnr} · {v.status}"
+    if v.busy is not None and v.busy > 1.0:  # a slow denoiser: say it is working
+        text += f" · denoiser call {v.calls} for {v.busy:.0f} s"
+    return text
+
+
+@st.fragment(run_every=FRAME_SECONDS if racing else None)
 def live_race() -> None:
     r: race.Race | None = ss.get("race")
     if r is None:
         st.info("Press **Run** to start the race.")
         return
-    if not r.done:  # a short first chunk: the first live frame comes quickly
-        started = any(lane.history for lane in r.lanes.values())
-        r.advance(ADVANCE_SECONDS if started else FIRST_FRAME_SECONDS)
-    cols = st.columns(2)
-    for col, (label, x) in zip(cols, r.current().items(), strict=True):
-        lane = r.lanes[label]
-        h = lane.history[-1] if lane.history else {}
-        psnr_text = f"{h['psnr']:.2f} dB" if h.get("psnr") is not None else "—"
-        col.image(np.clip(x, 0, 1), clamp=True, output_format="PNG", width="stretch",
-                  caption=f"{label} · {lane.contender.method} · iteration {h.get('iter', 0)} · "
-                          f"PSNR {psnr_text} · {lane.status}")
-    labels = {k: f"{k}: {lane.contender.method} + {lane.contender.denoiser}"
-              for k, lane in r.lanes.items()}
-    colours = {k: r.lanes[k].contender.method for k in r.lanes}
-    titles = {}
-    if any(getattr(lane.denoiser, "potential", None) is not None for lane in r.lanes.values()):
-        titles["objective"] = "objective: f + λg (gradient-step D), else E(x)"
-    fig = plots.convergence_figure(r.histories(), x_axis=ss.get("x_axis", "iter"),
-                                   labels=labels, methods=colours, objective_titles=titles,
-                                   reference_psnr=race.degraded_psnr(r.problem))
-    st.plotly_chart(fig, key="race_curves", width="stretch")
-    if r.done:
-        # Results are drawn by a full run. Asked from every tick until one has drawn them (the
-        # results section sets the marker): a rerun request lost among concurrent ones is retried.
-        if not ss.get("_race_full_run") and ss.get("_race_final_drawn") is not r:
-            st.rerun()
-    else:
-        # Next chunk at once (run_every alone leaves the server idle between ticks); Streamlit
-        # refuses a fragment-scoped rerun inside a full-app run: there run_every starts it.
-        try:
-            st.rerun(scope="fragment")
-        except st.errors.StreamlitAPIException:
-            pass
+    views = r.views()
+    names = ss.get("race_setup", {}).get("labels", {})
+    pics, curve = st.columns([3, 2])
+    with pics:
+        cols = st.columns(len(views))
+        for col, (lane, v) in zip(cols, views.items(), strict=True):
+            col.image(np.clip(v.x, 0, 1), clamp=True, output_format="PNG", width="stretch",
+                      caption=f"**{names.get(lane, lane)}** · {lane_caption(v)}")
+    histories = {lane: v.history for lane, v in views.items()}
+    methods = {lane: v.contender.method for lane, v in views.items()}
+    with curve:
+        st.plotly_chart(plots.convergence_figure(
+            histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
+            reference_psnr=race.degraded_psnr(r.problem), panels=("psnr",), columns=1,
+            height=330), key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
+    objectives = {lane: r.objective_definition(lane) for lane in views}
+    st.plotly_chart(plots.convergence_figure(
+        histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
+        objective_titles=objectives, panels=("objective", "residual", "rel_change"),
+        columns=3, height=320), key="race_curves", width="stretch", config=layout.CHART_CONFIG)
+    if r.done and not ss.get("_full_run") and ss.get("_race_final_drawn") is not r:
+        # Results are drawn by a full run; asked at every tick until one has drawn them (a
+        # request lost among concurrent reruns is asked again). In a full run the fragment
+        # runs inline and the results follow it.
+        st.rerun()
 
 
-st.subheader("3 · The race")
-badges = st.container()
-ss["_race_full_run"] = True  # the fragment runs inline in this full run (no rerun from it)
-live_race()  # first: the first live frame must not wait for the notes below
-ss["_race_full_run"] = False
-if current is not None:
-    with badges:
-        for label, lane in current.lanes.items():
-            c = lane.contender
-            note = objective_note(c.denoiser, c.denoiser_sigma, ss.get("race_problem_key"),
+race_box = st.container(key="race_section")
+with race_box:
+    st.subheader("3 · The race")
+    ss["_full_run"] = True
+    live_race()
+    ss["_full_run"] = False
+    if ss.pop("_scroll_to_race", False):
+        layout.scroll_to("race_section")
+    if current is not None:
+        for lane, c in setup.get("contenders", {}).items():
+            note = objective_note(c.denoiser, c.denoiser_sigma, setup.get("problem_key"),
+                                  denoisers.entry(c.denoiser).speed == "fast",
                                   current.problem.x0)
             badge = {"exact-gradient-step": ":green-badge[exact objective f + λg]",
                      "symmetric": ":green-badge[E(x) exact]",
-                     "approximate": ":orange-badge[E(x) approximate]"}[note.kind]
-            st.markdown(f"{badge} **{label}** · {note.text}")
+                     "approximate": ":orange-badge[E(x) approximate]",
+                     "not-measured": ":grey-badge[E(x) approximate]"}[note.kind]
+            st.markdown(f"{badge} **{setup.get('labels', {}).get(lane, lane)}** · {note.text}")
 
-# ---------------------------------------------------------------- results
+
+# ---------------------------------------------------------------- 4 · results
 done: race.Race | None = ss.get("race")
 if done is not None and done.done:
     ss["_race_final_drawn"] = done
+    names = setup.get("labels", {})
+    views = done.views()
+    rows = done.summary()
     st.subheader("4 · Results")
-    for row in done.summary():
-        if row["status"] == "diverged":
-            st.error(f"**{row['run']}** — {row['message']}")
-    table = pd.DataFrame(done.summary()).set_index("run")
-    st.dataframe(table, width="stretch")
-    truth = done.problem.truth
-    xs = done.current()
-    cols = st.columns(4)
-    shown = {"Truth": truth, "Degraded": race.degraded_view(done.problem), **xs}
-    for col, (label, img) in zip(cols, shown.items(), strict=True):
-        col.image(np.clip(img, 0, 1), clamp=True, output_format="PNG", width="stretch",
-                  caption=label)
-    st.plotly_chart(plots.difference_figure(truth, xs), key="difference", width="stretch")
-    setup = ss.get("race_setup", {})
+    for row in rows:
+        title = names.get(row["run"], row["run"])
+        if row["status"] in ("diverged", "error"):
+            st.error(f"**{title}** — {row['message']}")
+        if row["advice"]:
+            st.warning(f"**{title}** — {row['advice']}")
+        if row["psnr"] is not None and row["psnr"] < degraded_psnr and row["status"] not in (
+                "diverged", "error"):
+            st.warning(f"**{title}** ends below the degraded image ({row['psnr']:.2f} < "
+                       f"{degraded_psnr:.2f} dB): try another σ_d (link it to the noise) or λ.")
+    table = pd.DataFrame([{
+        glossary.column("run"): names.get(r["run"], r["run"]),
+        glossary.column("psnr"): r["psnr"], glossary.column("best_psnr"): r["best_psnr"],
+        glossary.column("best_iter"): r["best_iter"], glossary.column("ssim"): r["ssim"],
+        glossary.column("iterations"): r["iterations"], glossary.column("seconds"): r["seconds"],
+        glossary.column("ms_per_iteration"): r["ms_per_iteration"],
+        glossary.column("denoiser_calls"): r["denoiser_calls"],
+        glossary.column("status"): r["status"], glossary.column("health"): r["health"],
+    } for r in rows])
+    st.dataframe(table, width="stretch", hide_index=True, column_config={
+        glossary.column(k): st.column_config.NumberColumn(format=f)
+        for k, f in (("psnr", "%.2f"), ("best_psnr", "%.2f"), ("ssim", "%.4f"),
+                     ("seconds", "%.2f"), ("ms_per_iteration", "%.1f"))})
+    shown = {"Truth": done.problem.truth, "Degraded": race.degraded_view(done.problem)}
+    for row in rows:
+        v = views[row["run"]]
+        shown[names.get(row["run"], row["run"])] = v.x
+        if row["health"] == "peaked":
+            shown[f"{row['run'].upper()} · best (iteration {row['best_iter']})"] = v.best_x
+    cols = st.columns(min(len(shown), 4))
+    for i, (label, img) in enumerate(shown.items()):
+        cols[i % len(cols)].image(np.clip(img, 0, 1), clamp=True, output_format="PNG",
+                                  width="stretch", caption=label)
+    st.plotly_chart(plots.difference_figure(done.problem.truth, {
+        names.get(k, k): v.x for k, v in views.items()}), key="difference", width="stretch",
+        config=layout.CHART_CONFIG)
+
     src = setup.get("source", "camera")
     image_code = (f"images.builtin({src!r}, size={setup.get('size', 256)})"
                   if src in images.BUILTIN else
@@ -330,30 +438,43 @@ if done is not None and done.done:
     code = race.snippet(image_code, setup.get("degradation", "gaussian_blur"),
                         setup.get("noise_sigma", 0.01), setup.get("seed", 0),
                         setup.get("contenders", contenders), setup.get("deg_params"))
+    downloads = st.columns(4)
+    for i, (lane, v) in enumerate(views.items()):
+        downloads[i % 4].download_button(
+            f"{lane.upper()} result (PNG)", images.to_png_bytes(v.x), f"{lane}.png", "image/png",
+            key=f"dl_{lane}", on_click="ignore")
+        if any(r["run"] == lane and r["health"] == "peaked" for r in rows):
+            downloads[i % 4].download_button(
+                f"{lane.upper()} best iterate (PNG)", images.to_png_bytes(v.best_x),
+                f"{lane}_best.png", "image/png", key=f"dl_{lane}_best", on_click="ignore")
     d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("RED result (PNG)", images.to_png_bytes(xs["RED"]), "red.png",
-                       "image/png", key="dl_red", on_click="ignore")
-    d2.download_button("PnP result (PNG)", images.to_png_bytes(xs["PnP"]), "pnp.png",
-                       "image/png", key="dl_pnp", on_click="ignore")
-    d3.download_button("Histories (CSV)", done.histories_csv(), "histories.csv", "text/csv",
+    d1.download_button("Histories (CSV)", done.histories_csv(), "histories.csv", "text/csv",
                        key="dl_csv", on_click="ignore")
-    d4.download_button("Python snippet", code, "race.py", "text/x-python", key="dl_code",
+    d2.download_button("Python snippet", code, "race.py", "text/x-python", key="dl_code",
                        on_click="ignore")
+    summary_args = (done.problem.truth, race.degraded_view(done.problem),
+                    {names.get(k, k): v.x for k, v in views.items()},
+                    {names.get(k, k): v.history for k, v in views.items()},
+                    {names.get(k, k): v.contender.method for k, v in views.items()})
+    d3.download_button("Race summary (PNG)", plots.race_summary(*summary_args, fmt="png"),
+                       "race.png", "image/png", key="dl_summary_png", on_click="ignore")
+    d4.download_button("Race summary (SVG)", plots.race_summary(*summary_args, fmt="svg"),
+                       "race.svg", "image/svg+xml", key="dl_summary_svg", on_click="ignore")
     with st.expander("Reproduce this run with red_core"):
         st.code(code, language="python")
-    st.page_link("pages/compare.py", label="Compare the cost and guarantees of these two runs",
+    st.page_link("pages/compare.py", label="Compare the cost and guarantees of these runs",
                  icon=":material/balance:")
 
     st.subheader("5 · Cost landscape")
     st.markdown(
-        "The objective on a plane through a run's final iterate (★): one direction from the start "
-        "towards the truth, one random. White arrows: the RED update −(∇f + λ(x − D(x))) "
-        "projected on the plane; lines: both trajectories projected on it. One denoiser call "
-        "per grid point."
+        "The objective on a plane through a lane's final iterate (★): one direction from the "
+        "start towards the truth, one random. White arrows: the RED update "
+        "−(∇f + λ(x − D(x))) projected on the plane; lines: every lane's trajectory projected "
+        "on it. One denoiser call per grid point."
     )
-    l1, l2, l3 = st.columns([1, 1, 1])
-    l1.radio("Slice through the final iterate of", tuple(done.lanes), key="landscape_run",
-             horizontal=True)
+    l1, l2, l3 = st.columns([2, 1, 1])
+    l1.radio("Slice through the final iterate of", tuple(views), key="landscape_run",
+             horizontal=True, format_func=lambda k: names.get(k, k))
     l2.select_slider("Grid", options=(7, 9, 11, 15, 21), value=11, key="landscape_n")
     if l3.button("Compute the landscape", key="landscape", icon=":material/terrain:"):
         with st.spinner("Evaluating the objective on the grid…"):
@@ -363,7 +484,8 @@ if done is not None and done.done:
     if kept is not None and kept[0] is done:
         _, run_label, (land, trajectories) = kept
         st.plotly_chart(plots.landscape_figure(
-            land, trajectories, {k: lane.contender.method for k, lane in done.lanes.items()},
-            title=f"Objective around the final {run_label} iterate "
+            land, {names.get(k, k): t for k, t in trajectories.items()},
+            {names.get(k, k): v.contender.method for k, v in views.items()},
+            title=f"Objective around the final iterate of {names.get(run_label, run_label)} "
                   f"({len(land.a)}×{len(land.b)} grid, {land.seconds:.1f} s)"),
-            key="landscape_chart", width="stretch")
+            key="landscape_chart", width="stretch", config=layout.CHART_CONFIG)

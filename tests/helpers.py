@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from streamlit.testing.v1 import AppTest
 
 from red_core import operators
 from red_core.problem import Problem, make_problem
@@ -27,3 +29,23 @@ def problem_for(image: np.ndarray, case: str, noise_sigma: float, seed: int = 0)
     """``make_problem`` for a case of :data:`DEGRADATION_CASES`."""
     name, params = degradation_case(case)
     return make_problem(image, name, noise_sigma, seed, **params)
+
+
+# --------------------------------------------------------------------------- AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def open_app(page: str | None = None, query: dict[str, Any] | None = None,
+             timeout: float = 30) -> AppTest:
+    """``app.py`` in AppTest with ``query`` as the URL's query string, switched to ``page``
+    (``"pages/restore.py"``); fails the test if the page shows an exception."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = str(value)
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from red_core import denoisers, solvers
+from red_core import denoisers, glossary, solvers
 
 FAMILY_DASH = {"red": "solid", "pnp": "dash"}
 
@@ -62,17 +62,50 @@ def _finite(values: Sequence) -> list:
 
 # --------------------------------------------------------------------------- convergence
 
-CURVES = {
-    "psnr": ("PSNR (dB)", False),
-    "objective": ("RED objective E(x)", True),
-    "residual": ("fixed-point residual ‖∇f + λ(x − D(x))‖", True),
-    "rel_change": ("relative change ‖xₖ − xₖ₋₁‖/‖xₖ₋₁‖", True),
+#: The curves of a run: record key -> (panel title, log axis). Titles come from the glossary.
+CURVES: dict[str, tuple[str, bool]] = {
+    "psnr": (f"{glossary.term('psnr').name} ({glossary.term('psnr').unit})", False),
+    "objective": ("objective E(x) = f(x) + λρ(x)", True),
+    "residual": (f"{glossary.term('residual').name} {glossary.term('residual').symbol}", True),
+    "rel_change": (f"{glossary.term('rel_change').name} {glossary.term('rel_change').symbol}",
+                   True),
 }
 X_AXES = {
     "iter": "iteration",
     "time": "seconds of algorithm time",
     "denoiser_calls": "denoiser calls",
 }
+#: Lane colours when two lanes run the same method (their method colour would repeat).
+LANE_PALETTE = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b")
+
+
+def lane_styles(methods: dict[str, str]) -> dict[str, dict[str, str]]:
+    """``{lane: {"color", "dash"}}``: each lane its method's colour (RED warm, PnP cool) unless
+    another lane has the same method, then a palette colour no other lane uses; solid lines for
+    RED, dashed for PnP."""
+    styles, used = {}, set()
+    counts = {m: list(methods.values()).count(m) for m in methods.values()}
+    for lane, method in methods.items():
+        colour = method_colour(method)
+        if counts[method] > 1 or colour in used:
+            colour = next(c for c in LANE_PALETTE + (colour,) if c not in used)
+        used.add(colour)
+        styles[lane] = {"color": colour, "dash": method_dash(method)}
+    return styles
+
+
+def _grid(n_panels: int, columns: int) -> list[tuple[list[float], list[float]]]:
+    """``(x domain, y domain)`` of each panel of a ``rows × columns`` grid, row by row."""
+    rows = -(-n_panels // columns)
+    gap_x, gap_y = 0.09 if columns > 1 else 0.0, 0.16 if rows > 1 else 0.0
+    width, height = (1 - gap_x * (columns - 1)) / columns, (1 - gap_y * (rows - 1)) / rows
+    out = []
+    for i in range(n_panels):
+        r, c = divmod(i, columns)
+        x0, y1 = c * (width + gap_x), 1 - r * (height + gap_y)
+        out.append(([round(max(x0, 0.0), 6), round(min(x0 + width, 1.0), 6)],
+                    [round(max(y1 - height, 0.0), 6), round(min(y1, 1.0), 6)]))
+    return out
 
 
 def convergence_figure(
@@ -83,8 +116,11 @@ def convergence_figure(
     objective_titles: dict[str, str] | None = None,
     reference_psnr: float | None = None,
     height: int = 560,
+    panels: Sequence[str] = ("psnr", "objective", "residual", "rel_change"),
+    columns: int = 2,
 ) -> go.Figure:
-    """PSNR, objective, residual and relative change against ``x_axis`` for several runs.
+    """Curves of several runs (PSNR, objective, stationarity residual, relative change) against
+    ``x_axis``, one panel per curve in a grid.
 
     Parameters
     ----------
@@ -96,52 +132,74 @@ def convergence_figure(
     labels : dict, optional
         Legend label per run (default: the run's key).
     methods : dict, optional
-        The method of each run, for its colour and dash (default: the run's key).
+        The method of each run, for its colour and dash (:func:`lane_styles`; default: the key).
     objective_titles : dict, optional
-        Override of a panel title, e.g. ``{"objective": "f + λg (exact objective)"}``.
+        ``{run: what its objective is}``. When the runs' objectives differ (one lane minimises
+        ``f + λg``, another ``E = f + λρ``, or their λ differ) each definition gets a panel of
+        its own instead of one shared axis.
     reference_psnr : float, optional
         Drawn as a dotted line on the PSNR panel (e.g. the degraded image's PSNR).
+    panels : sequence of str
+        Which curves (keys of :data:`CURVES`), in order.
+    columns : int
+        Panels per row.
     """
     if x_axis not in X_AXES:
         raise ValueError(f"x_axis must be one of {', '.join(X_AXES)}, got {x_axis!r}")
-    titles = {k: v[0] for k, v in CURVES.items()}
-    titles.update(objective_titles or {})
-    # A 2×2 grid laid out as make_subplots(horizontal_spacing=0.09, vertical_spacing=0.16) does,
-    # from plain dicts: the live race redraws this ~3 times a second, and make_subplots plus
-    # plotly's validation cost ~0.1 s per build (tests validate the dict once).
-    x_domains, y_domains = ([0.0, 0.455], [0.545, 1.0]), ([0.58, 1.0], [0.0, 0.42])
-    data, layout = [], {"template": template(), "height": height,
-                        "hovermode": "closest", "annotations": [], "shapes": []}
-    for i, (key, (_, log)) in enumerate(CURVES.items()):
-        row, col = divmod(i, 2)
+    unknown = set(panels) - set(CURVES)
+    if unknown:
+        raise ValueError(f"unknown panels {sorted(unknown)}; choose from {', '.join(CURVES)}")
+    methods = {run: (methods or {}).get(run, run) for run in histories}
+    styles = lane_styles(methods)
+    # (record key, title, runs drawn in it); the objective split by definition when they differ
+    layout_panels: list[tuple[str, str, list[str]]] = []
+    for key in panels:
+        groups: dict[str, list[str]] = {}
+        if key == "objective" and objective_titles:
+            for run in histories:
+                groups.setdefault(objective_titles.get(run, CURVES[key][0]), []).append(run)
+        if len(groups) > 1:
+            layout_panels += [(key, title, runs) for title, runs in groups.items()]
+        else:
+            title = next(iter(groups)) if groups else CURVES[key][0]
+            layout_panels.append((key, title, list(histories)))
+    # Plain dicts, not make_subplots: the live race redraws this ~3 times a second, and
+    # make_subplots plus plotly's validation cost ~0.1 s per build (tests validate it once).
+    data, layout = [], {"template": template(), "height": height, "hovermode": "closest",
+                        "annotations": [], "shapes": []}
+    shown = set()
+    for i, ((key, title, runs), (x_dom, y_dom)) in enumerate(
+            zip(layout_panels, _grid(len(layout_panels), columns), strict=True)):
+        log = CURVES[key][1]
         n = "" if i == 0 else str(i + 1)
-        layout[f"xaxis{n}"] = {"anchor": f"y{n}", "domain": x_domains[col],
+        layout[f"xaxis{n}"] = {"anchor": f"y{n}", "domain": x_dom,
                                "title": {"text": X_AXES[x_axis]}}
-        layout[f"yaxis{n}"] = {"anchor": f"x{n}", "domain": y_domains[row],
+        layout[f"yaxis{n}"] = {"anchor": f"x{n}", "domain": y_dom,
                                "type": "log" if log else "linear"}
         layout["annotations"].append({
-            "text": titles[key], "font": {"size": 16}, "showarrow": False, "xref": "paper",
-            "yref": "paper", "x": sum(x_domains[col]) / 2, "y": y_domains[row][1],
-            "xanchor": "center", "yanchor": "bottom"})
-        for run, history in histories.items():
-            method = (methods or {}).get(run, run)
+            "text": title, "font": {"size": 14}, "showarrow": False, "xref": "paper",
+            "yref": "paper", "x": sum(x_dom) / 2, "y": y_dom[1], "xanchor": "center",
+            "yanchor": "bottom"})
+        for run in runs:
+            history = histories[run]
             ys = _finite([h.get(key) for h in history])
             if log:
                 ys = [v if v is not None and v > 0 else None for v in ys]
             data.append({
                 "type": "scatter", "x": [h.get(x_axis) for h in history], "y": ys,
                 "mode": "lines", "name": (labels or {}).get(run, run), "legendgroup": run,
-                "showlegend": i == 0, "connectgaps": True, "xaxis": f"x{n}", "yaxis": f"y{n}",
-                "line": {"color": method_colour(method), "dash": method_dash(method),
-                         "width": 2.2}})
-    if reference_psnr is not None:
-        layout["shapes"].append({"type": "line", "xref": "x domain", "yref": "y", "x0": 0,
-                                 "x1": 1, "y0": reference_psnr, "y1": reference_psnr,
-                                 "line": {"dash": "dot", "color": "#888", "width": 1}})
-        layout["annotations"].append({"text": "degraded", "showarrow": False,
-                                      "xref": "x domain", "yref": "y", "x": 1,
-                                      "y": reference_psnr, "xanchor": "right",
-                                      "yanchor": "top"})
+                "showlegend": run not in shown, "connectgaps": True, "xaxis": f"x{n}",
+                "yaxis": f"y{n}", "line": {**styles[run], "width": 2.2}})
+            shown.add(run)
+        if key == "psnr" and reference_psnr is not None:
+            layout["shapes"].append({"type": "line", "xref": f"x{n} domain", "yref": f"y{n}",
+                                     "x0": 0, "x1": 1, "y0": reference_psnr,
+                                     "y1": reference_psnr,
+                                     "line": {"dash": "dot", "color": "#888", "width": 1}})
+            layout["annotations"].append({"text": "degraded", "showarrow": False,
+                                          "xref": f"x{n} domain", "yref": f"y{n}", "x": 1,
+                                          "y": reference_psnr, "xanchor": "right",
+                                          "yanchor": "top"})
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
@@ -182,14 +240,12 @@ def landscape_figure(land, trajectories: dict[str, np.ndarray],
         ys += [y0, y0 + v, None]
     fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"color": "white", "width": 1.2},
                              name="RED update −(∇f + λ(x − D(x)))", hoverinfo="skip"))
+    styles = lane_styles({k: (methods or {}).get(k, k) for k in trajectories})
     for label, t in trajectories.items():
         if len(t) == 0:
             continue
-        method = (methods or {}).get(label, label)
         fig.add_trace(go.Scatter(x=t[:, 0], y=t[:, 1], mode="lines+markers", name=label,
-                                 line={"color": method_colour(method), "width": 2.5,
-                                       "dash": method_dash(method)},
-                                 marker={"size": 4}))
+                                 line={**styles[label], "width": 2.5}, marker={"size": 4}))
     fig.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="final iterate",
                              marker={"symbol": "star", "size": 14, "color": "#ffd92f",
                                      "line": {"color": "black", "width": 1}}))
@@ -454,7 +510,7 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
         {"x": index, "y": stats.local_mean, "name": "local mean", "mode": "lines",
          "line": {"color": GRADIENT, "width": 2}},
     ]
-    for label, mean, colour in (("smooth stretches", stats.mean_smooth, GRADIENT),
+    for label, mean, colour in ((stats.smooth_label, stats.mean_smooth, GRADIENT),
                                 (rough_label, stats.mean_rough, ROUGH_COLOUR)):
         if np.isfinite(mean):
             bottom.append({"x": [0, n - 1], "y": [mean, mean], "mode": "lines",
@@ -477,11 +533,14 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
                   "range": x_range},
         "xaxis2": {"anchor": "y2", "domain": [0, 1], "title": {"text": "sample"},
                    "range": x_range},
-        "yaxis": {"anchor": "x", "domain": [0.44, 1], "title": {"text": "value"}},
-        "yaxis2": {"anchor": "x2", "domain": [0, 0.33], "title": {"text": "|x − D(x)|"},
+        "yaxis": {"anchor": "x", "domain": [0.42, 1], "title": {"text": "value"}},
+        "yaxis2": {"anchor": "x2", "domain": [0, 0.36], "title": {"text": "|x − D(x)|"},
                    "rangemode": "tozero"},
-        # the bottom panel's own legend, between the panels
-        "legend2": {"orientation": "h", "x": 0, "y": 0.345, "yanchor": "bottom"},
+        # the bottom panel's own legend under it: outside the plot area the margin grows to
+        # fit however many rows a narrow screen wraps it into (between the panels it
+        # covered the top panel at 800 px)
+        "legend2": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1,
+                    "yanchor": "top"},
     }
     # plain dicts, not validated: plotly's validation is ~95 % of the build time (~30 ms);
     # tests build go.Figure(fig.to_dict()) to validate it once
@@ -505,14 +564,22 @@ def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
          "mode": "lines+markers", "line": line, "marker": {"size": 4}, "xaxis": "x2",
          "yaxis": "y2"},
     ]
-    x_axis = {"rangemode": "tozero", "title": {"text": "iteration"}}
+    x_axis = {"rangemode": "tozero", "title": {"text": glossary.term("iter").name}}
+    psnr_term = glossary.term("psnr")
+    # panel titles above the panels, not y-axis titles: at 800 px the right panel's title sat
+    # in the gap between the panels, on the left panel's ticks
+    titles = ((0.0, f"RED {glossary.term('objective').name} E(x) (log scale)"),
+              (0.56, f"{psnr_term.name} ({psnr_term.unit})"))
     layout = {
         "template": template(), "height": height, "showlegend": False,
-        "hovermode": "closest", "margin": {"l": 55, "r": 15, "t": 40, "b": 45},
-        "xaxis": {"anchor": "y", "domain": [0, 0.45], **x_axis},
-        "xaxis2": {"anchor": "y2", "domain": [0.55, 1], **x_axis},
-        "yaxis": {"anchor": "x", "type": "log", "title": {"text": "RED objective E(x)"}},
-        "yaxis2": {"anchor": "x2", "title": {"text": "PSNR (dB)"}},
+        "hovermode": "closest", "margin": {"l": 50, "r": 15, "t": 40, "b": 45},
+        "xaxis": {"anchor": "y", "domain": [0, 0.44], **x_axis},
+        "xaxis2": {"anchor": "y2", "domain": [0.56, 1], **x_axis},
+        "yaxis": {"anchor": "x", "type": "log", "automargin": True},
+        "yaxis2": {"anchor": "x2", "automargin": True},
+        "annotations": [{"text": text, "x": x, "xref": "paper", "xanchor": "left", "y": 1.0,
+                         "yref": "paper", "yanchor": "bottom", "yshift": 6, "showarrow": False,
+                         "font": {"size": 13}} for x, text in titles],
     }
     # plain dicts, not validated: validation is most of the build time
     return go.Figure(data=[dict(d, type="scatter") for d in data], layout=layout, _validate=False)
@@ -552,21 +619,23 @@ def jacobian_figure(jacobian: np.ndarray, antisymmetric: np.ndarray, step: int =
     nonzero = magnitudes[magnitudes > 1e-9 * magnitudes.max()] if magnitudes.max() > 0 else []
     # the 99th percentile of the non-zero entries: a few kinks (|J_ij| ~ 3) would wash out the rest
     zmax = float(np.percentile(nonzero, 99)) if len(nonzero) else 1.0
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
-                        subplot_titles=["J(x) = ∂D(x)/∂x", "J − Jᵀ (zero if J is symmetric)"])
+    # Short titles (the page's caption says the rest): long ones collide on a narrow screen.
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.08,
+                        subplot_titles=["J(x) = ∂D/∂x", "J − Jᵀ"])
     hover = f"output {unit} %{{y}}, input {unit} %{{x}}: %{{z:.3g}}"
     fig.add_trace(_matrix_heatmap(jacobian, step, "J: " + hover), row=1, col=1)
     fig.add_trace(_matrix_heatmap(antisymmetric, step, "J − Jᵀ: " + hover), row=1, col=2)
     fig.update_layout(template=template(), height=height, hovermode="closest",
                       coloraxis={"colorscale": "RdBu_r", "cmin": -zmax, "cmax": zmax, "cmid": 0,
-                                 "colorbar": {"title": "∂Dᵢ/∂xⱼ", "thickness": 14}},
-                      margin={"t": 60})
+                                 "colorbar": {"title": "∂Dᵢ/∂xⱼ", "thickness": 12}},
+                      margin={"t": 60, "l": 55, "r": 10})
     for col in (1, 2):
         fig.update_xaxes(title_text=f"input {unit} j", showgrid=False, constrain="domain",
                          row=1, col=col)
-        fig.update_yaxes(title_text=f"output {unit} i", showgrid=False, autorange="reversed",
-                         scaleanchor="x" if col == 1 else "x2", constrain="domain",
-                         row=1, col=col)
+        # one y title: a second one would sit on the first panel in a narrow figure
+        fig.update_yaxes(title_text=f"output {unit} i" if col == 1 else None, showgrid=False,
+                         autorange="reversed", scaleanchor="x" if col == 1 else "x2",
+                         constrain="domain", row=1, col=col)
     return fig
 
 
@@ -588,8 +657,9 @@ def gradients_1d_figure(exact: np.ndarray, red_gradient: np.ndarray,
 def gradients_2d_figure(exact: np.ndarray, red_gradient: np.ndarray,
                         height: int = 330) -> go.Figure:
     """Exact ``∇ρ``, RED's ``x − D(x)`` and their difference for a crop, one colour scale."""
+    # short titles: three panels share a narrow figure on a small screen
     panels = {"exact ∇ρ(x)": exact, "RED x − D(x)": red_gradient,
-              "difference ∇ρ − (x − D(x))": exact - red_gradient}
+              "difference": exact - red_gradient}
     zmax = max(float(np.max(np.abs(p))) for p in panels.values()) or 1.0
     fig = make_subplots(rows=1, cols=3, subplot_titles=list(panels), horizontal_spacing=0.06)
     for col, (title, z) in enumerate(panels.items(), start=1):
@@ -670,14 +740,17 @@ def survey_figure(rows: Sequence[dict], errors: dict[str, str], round_off: float
 
 
 def error_sigma_figure(curves: dict[str, list[dict]], errors: dict[str, str],
-                       height: int = 380) -> go.Figure:
-    """Each Jacobian error against the denoiser σ (in /255), one line per denoiser.
+                       height: int = 440) -> go.Figure:
+    """Each Jacobian error against the denoiser σ_d (×1/255), one line per denoiser.
 
     ``curves`` maps a denoiser label to ``DiagnosticReport.as_dict()`` records (with their
     ``sigma`` in [0, 1] units and a ``name`` for the colour), in increasing σ.
     """
-    fig = make_subplots(rows=1, cols=len(errors), subplot_titles=list(errors.values()),
-                        horizontal_spacing=0.07)
+    # two-line titles and the legend below: one line each collides in a narrow figure
+    titles = [" ".join(t.split()[:-1]) + "<br>" + t.split()[-1] if " " in t else t
+              for t in errors.values()]
+    fig = make_subplots(rows=1, cols=len(errors), subplot_titles=titles,
+                        horizontal_spacing=0.08)
     for label, records in curves.items():
         name = records[0]["name"] if records else label
         symmetric = bool(records and records[0]["symmetric_by_construction"])
@@ -688,10 +761,61 @@ def error_sigma_figure(curves: dict[str, list[dict]], errors: dict[str, str],
                 legendgroup=label, showlegend=col == 1,
                 line={"color": denoisers.colour(name),
                       "dash": "solid" if symmetric else "dash"},
-                hovertemplate=f"{label}, σ = %{{x:.0f}}/255: %{{customdata:.3g}}<extra></extra>",
+                hovertemplate=(f"{label}, σ_d = %{{x:.0f}}/255: "
+                               "%{customdata:.3g}<extra></extra>"),
             ), row=1, col=col)
             fig.update_yaxes(type="log", exponentformat="power", row=1, col=col)
-            fig.update_xaxes(title_text="denoiser σ (/255)", row=1, col=col)
-    fig.update_layout(template=template(), height=height, hovermode="closest", margin={"t": 110},
-                      legend={"y": 1.18})
+            fig.update_xaxes(title_text="σ_d (×1/255)", row=1, col=col)
+    fig.update_layout(template=template(), height=height, hovermode="closest",
+                      margin={"t": 70, "b": 40},
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.22,
+                              "yanchor": "top"})
     return fig
+
+
+# --------------------------------------------------------------------------- race summary
+
+
+def race_summary(truth: np.ndarray, degraded: np.ndarray, results: dict[str, np.ndarray],
+                 histories: dict[str, list[dict]], methods: dict[str, str],
+                 fmt: str = "png", dpi: int = 150) -> bytes:
+    """One image of a whole race for a slide or a report: truth, degraded input and every
+    lane's result in a row, the PSNR curves below; ``fmt`` ``"png"`` or ``"svg"``.
+
+    Drawn with matplotlib (Agg, server side): plotly needs a browser to export images.
+    """
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
+    panels = {"Truth": truth, "Degraded": degraded, **results}
+    n = len(panels)
+    fig = Figure(figsize=(2.6 * n, 5.6), dpi=dpi, layout="constrained")
+    grid = fig.add_gridspec(2, n, height_ratios=[1.1, 1])
+    grey = {"cmap": "gray", "vmin": 0, "vmax": 1}
+    for i, (title, img) in enumerate(panels.items()):
+        ax = fig.add_subplot(grid[0, i])
+        img = np.clip(img, 0, 1)
+        ax.imshow(img, **({} if img.ndim == 3 else grey))
+        last = histories.get(title, [{}])[-1].get("psnr") if title in histories else None
+        ax.set_title(title if last is None else f"{title}\n{last:.2f} dB", fontsize=9)
+        ax.set_axis_off()
+    ax = fig.add_subplot(grid[1, :])
+    styles = lane_styles(methods)
+    for title, history in histories.items():
+        style = styles[title]
+        ax.plot([h["iter"] for h in history], [h.get("psnr") or np.nan for h in history],
+                color=style["color"], linestyle="--" if style["dash"] == "dash" else "-",
+                label=title, linewidth=2)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("PSNR (dB)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt)
+    return buf.getvalue()

@@ -36,4 +36,7 @@ class Identity(Operator):
 register(Degradation(
     "denoise", "Denoising", lambda shape: Identity(shape),
     description="y = x + e: no blur, only white Gaussian noise.", signals=True,
+    # Denoising wants a strong weight and a light denoiser at every noise level, applied
+    # many times (bench/red_defaults.py, docs/BENCHMARKS.md).
+    red_weight=lambda noise_sigma: 4.0, red_sigma_scale=lambda noise_sigma: 0.125,
 ))

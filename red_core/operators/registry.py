@@ -11,13 +11,16 @@ registered next to their operator class (``base``, ``blurs``, ``decimation``, ``
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from red_core.operators.base import Operator, spatial_shape
 from red_core.params import Param, check_params
 
-__all__ = ["Degradation", "build", "entry", "names", "register", "unregister"]
+__all__ = [
+    "Degradation", "build", "entry", "names", "red_sigma_shrinking", "red_weight_rising",
+    "register", "unregister",
+]
 
 Params = Mapping[str, Any]
 
@@ -28,6 +31,21 @@ def _sixteen(params: Params) -> int:
 
 def _one(params: Params) -> int:
     return 1
+
+
+def red_weight_rising(noise_sigma: float) -> float:
+    """RED's default weight ``λσₑ²`` for a blur, decimation or mask at noise ``σₑ``: 0.04 at
+    ``σₑ ≤ 0.01`` (the deblurring benchmark's value), rising as ``(σₑ/0.01)^1.5`` to 4 at
+    ``σₑ ≈ 0.2`` (a stronger prior against stronger noise). Measured: ``bench/red_defaults.py``
+    (RED-FP + TV, 5 degradations × σₑ 2.5–50/255, docs/BENCHMARKS.md)."""
+    return min(4.0, max(0.04, 0.04 * (noise_sigma / 0.01) ** 1.5))
+
+
+def red_sigma_shrinking(noise_sigma: float) -> float:
+    """The multiplier of RED's suggested denoiser sigma at noise ``σₑ`` (1 at ``σₑ ≤ 0.01``):
+    with the larger λ of strong noise a lighter denoiser works better,
+    ``(0.01/σₑ)^0.75`` (same measurement)."""
+    return min(1.0, (0.01 / max(noise_sigma, 1e-12)) ** 0.75)
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,10 @@ class Degradation:
         Part of the operator is random and drawn with the problem's seed (the inpainting mask).
     signals : bool
         Also accepts 1-D signals of shape ``(n,)``.
+    red_weight : callable
+        ``red_weight(σₑ) -> λσₑ²``: the default weight of RED's prior at noise ``σₑ``.
+    red_sigma_scale : callable
+        ``red_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for RED methods.
     """
 
     name: str
@@ -66,7 +88,8 @@ class Degradation:
     multiple: Callable[[Params], int] = _one
     seeded: bool = False
     signals: bool = False
-    extras: Mapping[str, Any] = field(default_factory=dict)
+    red_weight: Callable[[float], float] = red_weight_rising
+    red_sigma_scale: Callable[[float], float] = red_sigma_shrinking
 
     def param(self, name: str) -> Param:
         """The :class:`Param` called ``name``."""

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -42,6 +43,9 @@ STALL_SHRINK = 0.5
 #: A cycle: ‖x_k − x_{k−p}‖ is below this fraction of ‖x_k − x_{k−1}‖ for some p in 2..4
 #: (``cycle_ratio`` of the records) on every iteration of the window.
 CYCLE_RATIO = 0.25
+#: A cycle whose PSNR swings less than this (dB) over the window changes nothing visible: it is
+#: reported as ``stalled`` (the run cannot meet its tolerance, nothing is lost by stopping).
+CYCLE_PSNR_DB = 0.02
 
 
 @dataclass(frozen=True)
@@ -162,18 +166,22 @@ def assess(history: Sequence[dict], method: str | None = None, tol: float = 0.0)
         final = float(psnr[-1]) if np.isfinite(psnr[-1]) else None
         drop = best_psnr - final if final is not None else 0.0
     flags = []
+    tail = rows[-WINDOW:]
+    rel = _finite([h.get("rel_change") for h in tail])
+    tail_psnr = _finite([h.get("psnr") for h in tail])
+    swing = float(np.ptp(tail_psnr)) if np.all(np.isfinite(tail_psnr)) else math.inf
     period = _period(rows)
+    if period is not None and swing < CYCLE_PSNR_DB:
+        period = None  # a cycle too small to see: the run has stalled, not oscillated
+        flat = True
+    else:
+        flat = swing < STALL_PSNR_DB
     if period is not None:
         flags.append("oscillating")
     if drop >= PEAK_DROP_DB:
         flags.append("peaked")
-    tail = rows[-WINDOW:]
-    rel = _finite([h.get("rel_change") for h in tail])
-    tail_psnr = _finite([h.get("psnr") for h in tail])
-    if (len(tail) == WINDOW and period is None and np.all(np.isfinite(rel))
-            and np.all(rel > max(tol, 1e-12)) and rel[-1] > STALL_SHRINK * rel[0]
-            and np.all(np.isfinite(tail_psnr))
-            and float(np.ptp(tail_psnr)) < STALL_PSNR_DB):
+    if (len(tail) == WINDOW and period is None and flat and np.all(np.isfinite(rel))
+            and np.all(rel > max(tol, 1e-12)) and rel[-1] > STALL_SHRINK * rel[0]):
         flags.append("stalled")
     health = Health(tuple(flags), best_psnr, best_iter, final, max(drop, 0.0), period)
     return Health(health.flags, best_psnr, best_iter, final, health.drop, period,
