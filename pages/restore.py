@@ -353,12 +353,14 @@ def live_race() -> None:
         st.plotly_chart(plots.convergence_figure(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             reference_psnr=race.degraded_psnr(r.problem), panels=("psnr",), columns=1,
-            height=330), key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
+            height=360), key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
     objectives = {lane: r.objective_definition(lane) for lane in views}
+    rows = -(-(2 + len(set(objectives.values()))) // 3)  # per-definition objective panels
     st.plotly_chart(plots.convergence_figure(
         histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
         objective_titles=objectives, panels=("objective", "residual", "rel_change"),
-        columns=3, height=320), key="race_curves", width="stretch", config=layout.CHART_CONFIG)
+        columns=3, height=300 * rows, legend=False), key="race_curves", width="stretch",
+        config=layout.CHART_CONFIG)
     if r.done and not ss.get("_full_run") and ss.get("_race_final_drawn") is not r:
         # Results are drawn by a full run; asked at every tick until one has drawn them (a
         # request lost among concurrent reruns is asked again). In a full run the fragment
@@ -441,14 +443,14 @@ if done is not None and done.done:
     downloads = st.columns(4)
     for i, (lane, v) in enumerate(views.items()):
         downloads[i % 4].download_button(
-            f"{lane.upper()} result (PNG)", images.to_png_bytes(v.x), f"{lane}.png", "image/png",
-            key=f"dl_{lane}", on_click="ignore")
+            f"{lane.upper()} result (PNG)", lambda x=v.x: images.to_png_bytes(x), f"{lane}.png",
+            "image/png", key=f"dl_{lane}", on_click="ignore")
         if any(r["run"] == lane and r["health"] == "peaked" for r in rows):
             downloads[i % 4].download_button(
-                f"{lane.upper()} best iterate (PNG)", images.to_png_bytes(v.best_x),
+                f"{lane.upper()} best iterate (PNG)", lambda x=v.best_x: images.to_png_bytes(x),
                 f"{lane}_best.png", "image/png", key=f"dl_{lane}_best", on_click="ignore")
     d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("Histories (CSV)", done.histories_csv(), "histories.csv", "text/csv",
+    d1.download_button("Histories (CSV)", done.histories_csv, "histories.csv", "text/csv",
                        key="dl_csv", on_click="ignore")
     d2.download_button("Python snippet", code, "race.py", "text/x-python", key="dl_code",
                        on_click="ignore")
@@ -456,9 +458,9 @@ if done is not None and done.done:
                     {names.get(k, k): v.x for k, v in views.items()},
                     {names.get(k, k): v.history for k, v in views.items()},
                     {names.get(k, k): v.contender.method for k, v in views.items()})
-    d3.download_button("Race summary (PNG)", plots.race_summary(*summary_args, fmt="png"),
+    d3.download_button("Race summary (PNG)", lambda: plots.race_summary(*summary_args, fmt="png"),
                        "race.png", "image/png", key="dl_summary_png", on_click="ignore")
-    d4.download_button("Race summary (SVG)", plots.race_summary(*summary_args, fmt="svg"),
+    d4.download_button("Race summary (SVG)", lambda: plots.race_summary(*summary_args, fmt="svg"),
                        "race.svg", "image/svg+xml", key="dl_summary_svg", on_click="ignore")
     with st.expander("Reproduce this run with red_core"):
         st.code(code, language="python")

@@ -118,6 +118,7 @@ def convergence_figure(
     height: int = 560,
     panels: Sequence[str] = ("psnr", "objective", "residual", "rel_change"),
     columns: int = 2,
+    legend: bool = True,
 ) -> go.Figure:
     """Curves of several runs (PSNR, objective, stationarity residual, relative change) against
     ``x_axis``, one panel per curve in a grid.
@@ -143,6 +144,8 @@ def convergence_figure(
         Which curves (keys of :data:`CURVES`), in order.
     columns : int
         Panels per row.
+    legend : bool
+        Show the legend (below the panels, where it collides with no title).
     """
     if x_axis not in X_AXES:
         raise ValueError(f"x_axis must be one of {', '.join(X_AXES)}, got {x_axis!r}")
@@ -166,7 +169,10 @@ def convergence_figure(
     # Plain dicts, not make_subplots: the live race redraws this ~3 times a second, and
     # make_subplots plus plotly's validation cost ~0.1 s per build (tests validate it once).
     data, layout = [], {"template": template(), "height": height, "hovermode": "closest",
-                        "annotations": [], "shapes": []}
+                        "annotations": [], "shapes": [], "showlegend": legend,
+                        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18,
+                                   "yanchor": "top"},
+                        "margin": {"l": 50, "r": 15, "t": 35, "b": 40}}
     shown = set()
     for i, ((key, title, runs), (x_dom, y_dom)) in enumerate(
             zip(layout_panels, _grid(len(layout_panels), columns), strict=True)):
@@ -206,18 +212,38 @@ def convergence_figure(
 # --------------------------------------------------------------------------- restore page
 
 
+def lane_name(run: str, method: str) -> str:
+    """``"RED · RED-GD"``: a lane's label with its algorithm's acronym (once)."""
+    try:
+        short = solvers.entry(method).short
+    except ValueError:
+        return run
+    return run if short.lower() in run.lower() else f"{run} · {short}"
+
+
 def cost_figure(rows: list[dict]) -> go.Figure:
-    """Bars of the measured cost per iteration of each run (``red_core.race.cost_report`` rows):
-    denoiser time and the rest (data step, vector updates) stacked, in ms per iteration."""
-    names = [f"{r['run']}: {r['method']}" for r in rows]
-    den = [r["denoiser ms / call"] * r["denoiser calls / iteration"] for r in rows]
-    rest = [r["overhead ms / iteration"] for r in rows]
+    """Stacked bars of the measured time per iteration of each lane (``race.cost_report`` rows,
+    2 to 4 of them): the denoiser calls and the rest (data-term step, vector updates), in ms per
+    iteration, with the total on top. The work behind a bar (denoiser calls and data-term steps
+    per iteration) is in its hover: identical work can take different times."""
+    names = [lane_name(r["run"], r["method"]) for r in rows]
+    den = [(r["denoiser_ms_per_call"] or 0.0) * (r["calls_per_iteration"] or 0.0) for r in rows]
+    rest = [r["overhead_ms_per_iteration"] or 0.0 for r in rows]
+    work = [[r["calls_per_iteration"] or 0.0, r["data_steps_per_iteration"] or 0.0]
+            for r in rows]
+    hover = ("%{x}: %{y:.2f} ms per iteration<br>work: %{customdata[0]:.2f} denoiser calls + "
+             "%{customdata[1]:.2f} data-term steps<extra>%{fullData.name}</extra>")
     fig = go.Figure([
-        go.Bar(name="denoiser", x=names, y=den, marker_color=DENOISED),
-        go.Bar(name="data step and updates", x=names, y=rest, marker_color=NOISY),
+        go.Bar(name="denoiser calls", x=names, y=den, marker_color=DENOISED, customdata=work,
+               hovertemplate=hover),
+        go.Bar(name="data-term step and updates", x=names, y=rest, marker_color=NOISY,
+               customdata=work, hovertemplate=hover,
+               text=[f"{a + b:.1f} ms" for a, b in zip(den, rest, strict=True)],
+               textposition="outside", cliponaxis=False),
     ])
-    fig.update_layout(template=template(), barmode="stack", height=320,
-                      yaxis_title="ms per iteration", hovermode="closest")
+    fig.update_layout(template=template(), barmode="stack", height=340,
+                      yaxis_title="ms per iteration (measured)", hovermode="closest",
+                      margin={"t": 60, "l": 55, "r": 10})
     return fig
 
 
@@ -328,7 +354,7 @@ def tweedie_residual_figure(x: np.ndarray, red_gradient: np.ndarray,
          "line": {"color": GRADIENT, "width": 5}, "opacity": 0.55},
         {"type": "scatter", "x": x, "y": scaled_score, "name": "−σ² ∇log p_σ(x)",
          "mode": "lines", "line": {"color": SCORE_OVERLAY, "width": 2, "dash": "dash"}},
-    ], "RED gradient = scaled −score", "x", "residual", height, shapes=[zero])  # fmt: skip
+    ], "RED gradient = scaled −score", "x", "x − D*(x)", height, shapes=[zero])  # fmt: skip
 
 
 def _polyline(paths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -635,7 +661,7 @@ def jacobian_figure(jacobian: np.ndarray, antisymmetric: np.ndarray, step: int =
         # one y title: a second one would sit on the first panel in a narrow figure
         fig.update_yaxes(title_text=f"output {unit} i" if col == 1 else None, showgrid=False,
                          autorange="reversed", scaleanchor="x" if col == 1 else "x2",
-                         constrain="domain", row=1, col=col)
+                         constrain="domain", showticklabels=col == 1, row=1, col=col)
     return fig
 
 
@@ -667,8 +693,10 @@ def gradients_2d_figure(exact: np.ndarray, red_gradient: np.ndarray,
                                  hovertemplate=f"{title}<br>row %{{y}}, column %{{x}}: "
                                                "%{z:.3g}<extra></extra>"), row=1, col=col)
         fig.update_xaxes(showgrid=False, constrain="domain", row=1, col=col)
+        # row labels on the first panel only: the others' would sit on their left neighbour
         fig.update_yaxes(showgrid=False, autorange="reversed", constrain="domain",
-                         scaleanchor="x" if col == 1 else f"x{col}", row=1, col=col)
+                         scaleanchor="x" if col == 1 else f"x{col}", showticklabels=col == 1,
+                         row=1, col=col)
     fig.update_layout(template=template(), height=height, hovermode="closest", margin={"t": 50},
                       coloraxis={"colorscale": "RdBu_r", "cmin": -zmax, "cmax": zmax,
                                  "colorbar": {"thickness": 14}})
