@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from red_core import denoisers, glossary, images, operators, solvers
+from red_core import denoisers, glossary, images, solvers
 from red_core.lab import plots, race
 from red_core.params import Param
-from red_core.problem import make_problem
 from ui import layout, navigation, state
+from ui import problem as problem_setup
 
 navigation.guard()
 
@@ -21,13 +19,9 @@ SCOPE = "restore"
 #: Seconds between live frames (at most ~3 redraws a second; the lanes compute in threads).
 FRAME_SECONDS = 0.35
 LANES = ("a", "b", "c", "d")
-SIZES = (64, 128, 256, 384, 512)
-IMAGE_CHOICES = (*images.BUILTIN, "upload")
 RACE_DENOISERS = tuple(n for n in denoisers.names()
                        if n != "mmse_gmm" and denoisers.available(n))
 DEFAULT_LANES = (("red-fp", "tv"), ("pnp-admm", "tv"), ("red-gd", "tv"), ("pnp-pgd", "tv"))
-NOISE = Param("noise_sigma", glossary.label("noise_sigma"), 2.5, low=0.0, high=50.0, step=0.5,
-              help=glossary.help_text("noise_sigma"))
 OPTIONAL = {"minimum": 0.0, "open_minimum": True}
 
 
@@ -55,18 +49,11 @@ def lane_fields(lane: str, index: int) -> dict[str, Param]:
 
 FIELDS: dict[str, Param] = {
     "present": Param("present", "Present", False, kind="bool"),
-    "image": Param("image", "Image", "camera", kind="choice", choices=IMAGE_CHOICES),
-    "size": Param("size", "Size", 256, kind="choice", choices=SIZES),
-    "degradation": Param("degradation", "Degradation", "gaussian_blur", kind="choice",
-                         choices=operators.names()),
-    "noise_sigma": NOISE,
-    "seed": Param("seed", "Seed", 0, kind="int", low=0, high=2**31 - 1),
+    **problem_setup.fields(),
     "lanes": Param("lanes", "Contenders", 2, kind="choice", choices=(2, 3, 4)),
     "x_axis": Param("x_axis", "Curves against", "iter", kind="choice",
                     choices=tuple(plots.X_AXES)),
 }
-for _name in operators.names():
-    FIELDS.update({f"{_name}.{p.name}": p for p in operators.entry(_name).widgets})
 for _i, _lane in enumerate(LANES):
     FIELDS.update(lane_fields(_lane, _i))
 
@@ -86,25 +73,6 @@ if notices:
     st.caption(state.notice_text(notices))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def builtin_image(name: str, size: int) -> np.ndarray:
-    return images.builtin(name, size=size)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def uploaded_image(digest: str, size: int, _data: bytes) -> images.LoadedImage:
-    del digest  # the key: cheap to hash, unlike the bytes (not hashed: leading underscore)
-    return images.load(_data, max_side=size)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def shared_problem(source: str, size: int, degradation: str, params: tuple, noise: float,
-                   seed: int, _image: np.ndarray):
-    """Shared read-only between sessions (solvers never modify a Problem), keyed on small
-    values (``source`` names ``_image``)."""
-    return make_problem(_image, degradation, noise, seed, **dict(params))
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def objective_note(denoiser: str, sigma: float, key: tuple, measure: bool,
                    _image: np.ndarray) -> race.ObjectiveNote:
@@ -112,92 +80,13 @@ def objective_note(denoiser: str, sigma: float, key: tuple, measure: bool,
     return race.objective_note(denoiser, sigma, _image, measure=measure)
 
 
-def upload_source() -> tuple[str, np.ndarray] | None:
-    """The uploaded image, kept for the session across page changes."""
-    upload = st.file_uploader("PNG, JPEG, TIFF, BMP, GIF or WebP (up to 10 MB)", key="upload",
-                              type=["png", "jpg", "jpeg", "tif", "tiff", "bmp", "gif", "webp"])
-    if upload is not None:
-        data = upload.getvalue()
-        ss["_upload"] = {"name": upload.name, "data": data,
-                         "digest": hashlib.sha256(data).hexdigest()}
-    kept = ss.get("_upload")
-    if kept is None:
-        st.info("Choose an image file to restore, or pick a built-in image.")
-        return None
-    if upload is None:
-        st.caption(f"Using your image **{kept['name']}** (choose another file to replace it).")
-    try:
-        loaded = uploaded_image(kept["digest"], int(ss["size"]), kept["data"])
-    except images.ImageError as err:
-        st.error(str(err))
-        return None
-    for notice in loaded.notices:
-        st.info(notice)
-    return "upload:" + kept["digest"][:16], loaded.image
-
-
 # ---------------------------------------------------------------- 1 · the problem
 problem_box = st.container() if not present else st.expander("The problem", expanded=False)
 with problem_box:
     if not present:
         st.subheader("1 · The problem")
-    c1, c2, c3 = st.columns([1.3, 0.8, 1.4])
-    c1.selectbox("Image", IMAGE_CHOICES, key="image",
-                 format_func=lambda n: "Upload your own…" if n == "upload" else n)
-    c2.selectbox("Size (longer side)", SIZES, key="size", help=glossary.help_text("size"))
-    c3.selectbox("Degradation", operators.names(), key="degradation",
-                 format_func=lambda n: operators.entry(n).label)
-    spec = operators.entry(ss["degradation"])
-    c4, c5 = st.columns([3, 1])
-    c4.slider(NOISE.label, NOISE.low, NOISE.high, step=NOISE.step, key="noise_sigma",
-              format="%.1f", help=NOISE.help)
-    c5.number_input("Seed", 0, 2**31 - 1, step=1, key="seed", help=glossary.help_text("seed"))
-    deg_params = {}
-    if spec.widgets:
-        cols = st.columns(len(spec.widgets))
-        for col, p in zip(cols, spec.widgets, strict=True):
-            key = f"{spec.name}.{p.name}"
-            label = f"{p.label} ({p.unit})" if p.unit else p.label
-            if p.kind == "choice":
-                col.selectbox(label, p.choices, key=key, help=p.help)
-            else:
-                col.slider(label, p.low, p.high, step=p.step, key=key, help=p.help)
-            deg_params[p.name] = ss[key]
-    st.caption(spec.description)
-
-    source = None
-    if ss["image"] == "upload":
-        picked = upload_source()
-        if picked is None:
-            st.stop()
-        source, image = picked
-    else:
-        source, image = ss["image"], builtin_image(ss["image"], int(ss["size"]))
-
-    noise = float(ss["noise_sigma"]) / glossary.PIXEL_UNIT
-    try:
-        need = spec.min_side(spec.resolve(deg_params))
-        images.check_size(image, need, spec.label.lower())
-        problem_key = (source, int(ss["size"]), spec.name, tuple(sorted(deg_params.items())),
-                       noise, int(ss["seed"]))
-        problem = shared_problem(*problem_key, _image=image)
-    except (images.ImageError, ValueError) as err:
-        st.error(str(err))
-        st.stop()
-    degraded_psnr = race.degraded_psnr(problem)
-    if not present:
-        t1, t2, t3 = st.columns([1, 1, 2])
-        t1.image(problem.truth, clamp=True, output_format="PNG", width="stretch",
-                 caption=f"Truth ({problem.shape[1]}×{problem.shape[0]})")
-        t2.image(race.degraded_view(problem), clamp=True, output_format="PNG", width="stretch",
-                 caption=f"Degraded: PSNR {degraded_psnr:.2f} dB")
-        with t3:
-            st.metric(glossary.label("degraded_psnr"), f"{degraded_psnr:.2f} dB",
-                      help=glossary.help_text("degraded_psnr"))
-            raised = (" (σₑ raised to 0.255/255 in f: a noiseless f would be infinite)"
-                      if problem.noise_sigma < problem.sigma_eff else "")
-            st.caption(f"Forward model: `{problem.A!r}`  \nData term f(x) = ‖Ax − y‖²/(2σₑ²), "
-                       f"L_f = ‖AᵀA‖/σₑ² = {problem.lipschitz:.4g}{raised}")
+    chosen = problem_setup.setup_widgets(show_images=not present)
+problem, problem_key, degraded_psnr = chosen.problem, chosen.key, chosen.degraded_psnr
 
 
 # ---------------------------------------------------------------- 2 · the contenders
@@ -289,8 +178,7 @@ b2.button("Stop", key="stop", icon=":material/stop:", on_click=stop_race)
 b3.radio("Curves against", tuple(plots.X_AXES), key="x_axis", horizontal=True,
          format_func=plots.X_AXES.get)
 
-url_keys = ["present", "image", "size", "degradation", "noise_sigma", "seed", "lanes", "x_axis"]
-url_keys += [f"{spec.name}.{p.name}" for p in spec.widgets]
+url_keys = ["present", *problem_setup.url_keys(), "lanes", "x_axis"]
 for lane in active:
     algo = solvers.entry(ss[f"{lane}_method"])
     url_keys += [f"{lane}_{k}" for k in ("method", "denoiser", "link", "sigma", "iters", "tol")]
@@ -308,10 +196,11 @@ if ss.pop("_run_requested", False):
         if "race" in ss:
             ss["race"].stop()
         ss["race"] = race.Race(problem, contenders, objective_lam=lam).start()
-        ss["race_setup"] = {"source": source, "size": int(ss["size"]), "degradation": spec.name,
-                            "deg_params": dict(deg_params), "noise_sigma": noise,
-                            "seed": int(ss["seed"]), "contenders": dict(contenders),
-                            "labels": dict(labels), "problem_key": problem_key}
+        ss["race_setup"] = {"source": chosen.source, "size": int(ss["size"]),
+                            "degradation": chosen.degradation, "deg_params": chosen.params,
+                            "noise_sigma": chosen.noise_sigma, "seed": chosen.seed,
+                            "contenders": dict(contenders), "labels": dict(labels),
+                            "problem_key": problem_key}
         ss["_scroll_to_race"] = True
     except ValueError as err:
         st.error(str(err))
