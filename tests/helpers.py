@@ -42,10 +42,12 @@ def open_app(page: str | None = None, query: dict[str, Any] | None = None,
     """``app.py`` in AppTest with ``query`` as the URL's query string, switched to ``page``
     (``"pages/restore.py"``); fails the test if the page shows an exception."""
     at = AppTest.from_file(APP, default_timeout=timeout)
+    if page is not None:  # the home page first (AppTest starts there), then the link
+        at.run()
     for key, value in (query or {}).items():
         at.query_params[key] = str(value)
-    at.run()
     if page is not None:
-        at.switch_page(page).run()
+        at.switch_page(page)
+    at.run()
     assert not at.exception, at.exception
     return at

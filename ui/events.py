@@ -17,3 +17,17 @@ def picked_point(event: Any) -> tuple[float, float] | None:
         return float(point["y"]), float(point["x"])
     except (KeyError, IndexError, TypeError, ValueError):
         return None
+
+
+def picked_cell(event: Any, df: Any, x_axis: str, y_axis: str) -> Any:
+    """The sweep row of the heatmap cell a user clicked (``plots.tune_heatmap``), else None."""
+    try:
+        point = event["selection"]["points"][0]
+        method, x, y = point["customdata"][:3]
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    if not len(df):
+        return None
+    rows = df[(df["method"] == method) & ((df[x_axis] - x).abs() <= 1e-9 * abs(x) + 1e-12)
+              & ((df[y_axis] - y).abs() <= 1e-9 * abs(y) + 1e-12)]
+    return rows.iloc[0] if len(rows) else None

@@ -29,6 +29,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/gradient_1d.py", "1-D gradient field", ":material/show_chart:"),
     PageSpec("pages/restore.py", "Restore an image", ":material/image:"),
     PageSpec("pages/compare.py", "RED vs PnP: cost and guarantees", ":material/balance:"),
+    PageSpec("pages/tune.py", "Tune", ":material/tune:"),
+    PageSpec("pages/leaderboard.py", "Leaderboard", ":material/leaderboard:"),
     PageSpec("pages/jacobian.py", "Jacobian lab", ":material/grid_on:"),
     PageSpec("pages/score.py", "Score and Tweedie", ":material/scatter_plot:"),
     PageSpec("pages/quiz.py", "Quick check", ":material/quiz:"),

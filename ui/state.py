@@ -91,6 +91,15 @@ def keep(scope: str, keys: Iterable[str], url: bool = True) -> None:
         st.query_params.from_dict(params)
 
 
+def preset(values: Mapping[str, Any]) -> None:
+    """Set widgets of another page before switching to it (its next run uses these values:
+    widget state of a page not drawn is not kept by Streamlit, the kept values are)."""
+    kept = st.session_state.setdefault(_KEPT, {})
+    for key, value in values.items():
+        kept[key] = value
+        st.session_state.pop(key, None)
+
+
 def clear_kept(keys: Iterable[str]) -> None:
     """Forget kept values (a reset button)."""
     kept = st.session_state.setdefault(_KEPT, {})

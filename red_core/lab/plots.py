@@ -498,41 +498,48 @@ def gradient_arrows(
     return shafts, heads
 
 
+def _segments_path(index: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> str:
+    """One SVG path (data coordinates) of the vertical segments ``(i, y0[i]) → (i, y1[i])``."""
+    return "".join(f"M{i},{a:.5g}L{i},{b:.5g}" for i, a, b in
+                   zip(index.tolist(), y0.tolist(), y1.tolist(), strict=True))
+
+
 def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
                           height: int = 600) -> go.Figure:
     """The RED gradient field of a 1-D signal (``red_core.field1d.FieldStats``).
 
     Top: the clean signal, ``x``, ``D(x)`` and at every sample an arrow from ``x`` to ``D(x)``,
-    the direction ``−(x − D(x))`` a RED step moves the signal (one line trace with gaps; at
-    most ``max_heads`` arrowheads, so the figure stays light at n = 2048). Bottom: ``|x − D(x)|``,
-    its local mean, the samples of ``stats.rough`` (near a jump) in orange and shaded in both
-    panels, and the mean on each region. Shared x axis. Built from plain dicts
-    (``make_subplots`` and ``add_vrect`` cost ~0.1 s each): a slider move redraws it.
+    the direction ``−(x − D(x))`` a RED step moves the signal (the shafts are one SVG path
+    shape, listed in the legend; at most ``max_heads`` arrowheads). Bottom: ``|x − D(x)|``,
+    its local mean, ``stats.rough`` (the noisy stretches, or near a jump) in orange and shaded
+    in both panels, and the mean on each region. Shared x axis. Built from plain dicts
+    (``make_subplots`` and ``add_vrect`` cost ~0.1 s each) and light in the browser (one path
+    for the shafts, not one per sample: a slider move and every animation frame redraw it).
     """
     n = stats.x.size
     index = np.arange(n)
     span = float(np.ptp(np.concatenate([stats.clean, stats.x, stats.denoised]))) or 1.0
-    shafts, heads = gradient_arrows(stats.x, stats.denoised, max_heads, 0.015 * span)
+    _, heads = gradient_arrows(stats.x, stats.denoised, max_heads, 0.015 * span)
     step = "RED step −(x − D(x))"
     rough_label = stats.region_label
     data = [
         {"x": index, "y": stats.clean, "name": "clean", "mode": "lines",
          "line": {"color": CLEAN, "width": 1.5}},
-        {"x": shafts["x"], "y": shafts["y"], "name": step, "mode": "lines", "legendgroup": "step",
-         "line": {"color": GRADIENT, "width": 1}, "opacity": 0.55, "hoverinfo": "skip"},
-        {"x": index, "y": stats.x, "name": x_name, "mode": "markers",
-         "marker": {"color": NOISY, "size": 3 if n <= 1024 else 2}},
+        # a line, not a marker per sample: 512 markers cost ~100 ms of browser time per redraw
+        {"x": index, "y": stats.x, "name": x_name, "mode": "lines",
+         "line": {"color": NOISY, "width": 1}, "opacity": 0.6},
         {"x": index, "y": stats.denoised, "name": "D(x)", "mode": "lines",
          "line": {"color": DENOISED, "width": 2}},
         {"x": heads["x"], "y": heads["y"], "name": step, "mode": "markers", "legendgroup": "step",
-         "showlegend": False, "hoverinfo": "skip",
-         "marker": {"symbol": heads["symbol"], "size": 7, "color": GRADIENT}},
+         "hoverinfo": "skip", "marker": {"symbol": heads["symbol"], "size": 7, "color": GRADIENT},
+         "line": {"color": GRADIENT, "width": 1.5}},  # the legend draws the shafts' colour
     ]
     bottom = [
         {"x": index, "y": stats.magnitude, "name": "|x − D(x)|", "mode": "lines",
          "line": {"color": GRADIENT, "width": 1}, "opacity": 0.35},
-        {"x": index[stats.rough], "y": stats.magnitude[stats.rough], "name": rough_label,
-         "mode": "markers", "marker": {"color": ROUGH_COLOUR, "size": 4}},
+        # a line with gaps (one path per run), not a marker per sample
+        {"x": index, "y": np.where(stats.rough, stats.magnitude, np.nan), "name": rough_label,
+         "mode": "lines", "line": {"color": ROUGH_COLOUR, "width": 1.5}, "connectgaps": False},
         {"x": index, "y": stats.local_mean, "name": "local mean", "mode": "lines",
          "line": {"color": GRADIENT, "width": 2}},
     ]
@@ -550,6 +557,9 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
          "layer": "below"}
         for first, last in runs for xref, yref in (("x", "y"), ("x2", "y2"))
     ]
+    shapes.append({"type": "path", "path": _segments_path(index, stats.x, stats.denoised),
+                   "xref": "x", "yref": "y", "line": {"color": GRADIENT, "width": 1.2},
+                   "opacity": 0.7, "layer": "above", "name": step})
     x_range = [-0.5, n - 0.5]
     layout = {
         "template": template(), "height": height, "hovermode": "closest",
@@ -847,3 +857,123 @@ def race_summary(truth: np.ndarray, degraded: np.ndarray, results: dict[str, np.
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt)
     return buf.getvalue()
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+def tune_heatmap(df, x_axis: str, y_axis: str, xs: Sequence[float], ys: Sequence[float],
+                 methods: Sequence[str], axis_labels: dict[str, str],
+                 reference: float | None = None, height: int = 460) -> go.Figure:
+    """Final PSNR of a sweep over two axes, one heatmap per method, filled as cells finish.
+
+    ``df`` is a sweep table (``red_core.sweeps``: columns ``method``, the two axes, ``psnr``,
+    ``ssim``, ``iterations``, ``status``). Cells not finished are blank; the default setting
+    (both scales 1, or the suggested σ_d) is marked ○, the best finished cell ★. Invisible
+    markers on the cell centres make cells clickable (plotly heatmaps are not selectable).
+    ``reference`` (the degraded PSNR) centres the colour scale's white.
+    """
+    n = len(methods)
+    log_x = len(xs) > 2 and xs[-1] / xs[0] > 5
+    log_y = len(ys) > 2 and ys[-1] / ys[0] > 5
+    fig = make_subplots(rows=1, cols=n, subplot_titles=[solvers.entry(m).short for m in methods],
+                        horizontal_spacing=0.06 if n > 1 else 0.0, shared_yaxes=True)
+    finished = df[df["psnr"].notna()] if len(df) else df
+    zmin = zmax = None
+    if len(finished):
+        zmin, zmax = float(finished["psnr"].min()), float(finished["psnr"].max())
+    best = finished.loc[finished["psnr"].idxmax()] if len(finished) else None
+    for col, method in enumerate(methods, start=1):
+        rows = finished[finished["method"] == method] if len(finished) else finished
+        z = np.full((len(ys), len(xs)), np.nan)
+        text = np.full((len(ys), len(xs)), "", dtype=object)
+        for _, r in rows.iterrows():
+            i = int(np.argmin(np.abs(np.asarray(ys) - r[y_axis])))
+            j = int(np.argmin(np.abs(np.asarray(xs) - r[x_axis])))
+            z[i, j] = r["psnr"]
+            text[i, j] = (f"PSNR {r['psnr']:.2f} dB<br>SSIM {r['ssim']:.3f}<br>"
+                          f"{int(r['iterations'])} iterations · {r['status']}")
+        fig.add_trace(go.Heatmap(
+            x=list(xs), y=list(ys), z=z, text=text, coloraxis="coloraxis",
+            hovertemplate=(f"{axis_labels.get(x_axis, x_axis)} = %{{x:.3g}}<br>"
+                           f"{axis_labels.get(y_axis, y_axis)} = %{{y:.3g}}<br>%{{text}}"
+                           "<extra></extra>")), row=1, col=col)
+        gx, gy = np.meshgrid(xs, ys)
+        fig.add_trace(go.Scatter(
+            x=gx.ravel(), y=gy.ravel(), mode="markers", showlegend=False,
+            customdata=[[method, float(a), float(b)] for a, b in zip(gx.ravel(), gy.ravel(),
+                                                                  strict=True)],
+            marker={"size": 18, "color": "rgba(0,0,0,0)"}, hoverinfo="skip",
+            selected={"marker": {"color": "rgba(0,0,0,0)"}},
+            unselected={"marker": {"opacity": 1}}), row=1, col=col)
+        default_x = 1.0 if x_axis.endswith("_scale") else None
+        default_y = 1.0 if y_axis.endswith("_scale") else None
+        if default_x is not None and default_y is not None:
+            fig.add_trace(go.Scatter(x=[default_x], y=[default_y], mode="markers",
+                                     name="default setting", showlegend=col == 1,
+                                     hoverinfo="skip",
+                                     marker={"symbol": "circle-open", "size": 16,
+                                             "color": "black", "line": {"width": 2}}),
+                          row=1, col=col)
+        if best is not None and best["method"] == method:
+            fig.add_trace(go.Scatter(x=[best[x_axis]], y=[best[y_axis]], mode="markers",
+                                     name=f"best: {best['psnr']:.2f} dB", hoverinfo="skip",
+                                     marker={"symbol": "star", "size": 16, "color": "#ffd92f",
+                                             "line": {"color": "black", "width": 1}}),
+                          row=1, col=col)
+        fig.update_xaxes(type="log" if log_x else "linear", title_text=axis_labels.get(
+            x_axis, x_axis), row=1, col=col)
+    fig.update_yaxes(type="log" if log_y else "linear",
+                     title_text=axis_labels.get(y_axis, y_axis), row=1, col=1)
+    mid = reference if reference is not None and zmin is not None and zmin < reference < zmax \
+        else None
+    fig.update_layout(template=template(), height=height, hovermode="closest",
+                      clickmode="event+select", dragmode=False,
+                      legend={"orientation": "h", "y": -0.25, "x": 0},
+                      coloraxis={"colorscale": "RdBu" if mid is not None else "Viridis",
+                                 "cmin": zmin, "cmax": zmax, "cmid": mid,
+                                 "colorbar": {"title": "PSNR (dB)", "thickness": 14}},
+                      margin={"t": 40, "b": 60})
+    return fig
+
+
+def budget_figure(df, height: int = 300) -> go.Figure:
+    """The best final PSNR reachable within a time budget: for every budget t, the best PSNR of
+    the cells whose run took at most t seconds (one step line per method)."""
+    fig = go.Figure()
+    for method, rows in df.groupby("method", sort=False):
+        rows = rows.sort_values("seconds")
+        best = np.maximum.accumulate(rows["psnr"].to_numpy(dtype=float))
+        fig.add_trace(go.Scatter(x=rows["seconds"], y=best, mode="lines+markers",
+                                 line={"shape": "hv", "color": method_colour(method),
+                                       "dash": method_dash(method)},
+                                 name=solvers.entry(method).short))
+    fig.update_layout(template=template(), height=height, hovermode="closest",
+                      title="Best PSNR reachable within a time budget",
+                      xaxis_title="time budget per run (s)", yaxis_title="best PSNR (dB)",
+                      legend={"orientation": "h", "y": -0.3, "x": 0},
+                      margin={"t": 40, "b": 60})
+    return fig
+
+
+def leaderboard_figure(df, height: int = 460) -> go.Figure:
+    """PSNR against seconds for every run (Reehorst & Schniter's figure), one line per
+    algorithm × denoiser, from the sweep table's per-iteration ``psnr_curve``/``time_curve``."""
+    fig = go.Figure()
+    dashes = ("solid", "dot", "dashdot", "longdash")
+    den_order = list(dict.fromkeys(df["denoiser"])) if len(df) else []
+    for _, r in df.iterrows():
+        t, p = r.get("time_curve"), r.get("psnr_curve")
+        if t is None or p is None or not len(t):
+            continue
+        dash = method_dash(r["method"]) if len(den_order) < 2 else \
+            dashes[den_order.index(r["denoiser"]) % len(dashes)]
+        fig.add_trace(go.Scatter(
+            x=list(t), y=_finite(list(p)), mode="lines",
+            name=f"{solvers.entry(r['method']).short} + {denoisers.label(r['denoiser'])}",
+            line={"color": method_colour(r["method"]), "dash": dash, "width": 2}))
+    fig.update_layout(template=template(), height=height, hovermode="closest",
+                      xaxis={"title": "seconds of algorithm time", "type": "log"},
+                      yaxis_title="PSNR (dB)", legend={"orientation": "h", "y": -0.2, "x": 0},
+                      margin={"t": 30, "b": 60})
+    return fig
