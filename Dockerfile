@@ -27,13 +27,13 @@ RUN pip install -r requirements.txt
 
 # The app: navigation, pages, the library (with its trained CNN weights in assets/), the
 # shared widget helpers and the production settings (.streamlit/config.toml: headless, XSRF
-# on, 10 MB uploads, no error details). tests/test_dockerfile.py runs the app from exactly
+# on, 10 MB uploads, no error details). tests/deploy/test_dockerfile.py runs the app from exactly
 # these files.
 COPY app.py ./
 COPY .streamlit/ .streamlit/
 COPY ui/ ui/
 COPY red_core/ red_core/
-COPY views/ views/
+COPY pages/ pages/
 COPY assets/ assets/
 
 # Numeric, so that orchestrators can check it is not root (runAsNonRoot).

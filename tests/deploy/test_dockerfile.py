@@ -47,7 +47,7 @@ def test_the_app_runs_from_the_files_the_image_gets(tmp_path):
                             ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(src, tmp_path / source)
-    pages = sorted(p.stem for p in (tmp_path / "views").glob("*.py"))
+    pages = sorted(p.stem for p in (tmp_path / "pages").glob("*.py"))
     assert len(pages) >= 7
     probe = textwrap.dedent(f"""
         import numpy as np
