@@ -2,9 +2,13 @@
 
 import streamlit as st
 
-from ui import navigation
+from red_core import denoisers, glossary
+from ui import navigation, state
 
 navigation.guard()
+
+SCOPE = "home"
+CARD = 290  # px: the cards wrap onto new rows on a narrow screen instead of cutting their links
 
 GRADIENT_1D = "pages/gradient_1d.py"
 RESTORE = "pages/restore.py"
@@ -21,11 +25,11 @@ LAB_PAGES = (
     (JACOBIAN, "Jacobian lab", ":material/grid_on:",
      "Measure Jacobian symmetry and homogeneity of real denoisers."),
     (COMPARE, "RED vs PnP: cost and guarantees", ":material/balance:",
-     "Same cost per iteration, different guarantees: count and compare."),
+     "Same work per iteration, different guarantees: counted, timed and compared."),
     (SCORE, "Score and Tweedie", ":material/scatter_plot:",
      "Check x − D(x) = −σ²∇log p_σ(x) against an exact prior."),
     (QUIZ, "Quick check", ":material/quiz:",
-     "One question: when is x − D(x) really a gradient?"),
+     "Test yourself: assumptions, cost, step sizes, fixed points, the score."),
 )
 
 
@@ -40,7 +44,10 @@ def see_live(page: str, label: str) -> None:
     st.page_link(page, label=f"See it live: {label}", icon=":material/play_circle:")
 
 
+notices = state.init(SCOPE, {})  # no settings: a link's stray values are named, then dropped
 st.title("RED in one page")
+if notices:
+    st.caption(state.notice_text(notices))
 st.markdown(
     "#### Watch RED and Plug-and-Play restore images side by side, and measure when RED's "
     "theory holds."
@@ -51,9 +58,9 @@ st.caption(
     "links to the lab page where you can see it happen."
 )
 
-for row in (LAB_PAGES[:3], LAB_PAGES[3:]):
-    for column, (path, title, icon, blurb) in zip(st.columns(3), row, strict=True):
-        with column.container(border=True):
+with st.container(horizontal=True):
+    for path, title, icon, blurb in LAB_PAGES:
+        with st.container(border=True, width=CARD):
             st.page_link(path, label=title, icon=icon)
             st.caption(blurb)
 
@@ -71,6 +78,10 @@ with left:
         "A **denoiser** $D_\\sigma(x)$ is tuned for white Gaussian noise of standard deviation "
         "$\\sigma$ (the *denoiser sigma*, distinct from $\\sigma_e$); its Jacobian is "
         "$J(x) = \\partial D(x) / \\partial x$."
+    )
+    st.caption(
+        f"On the lab pages the denoiser sigma is called σ_d, and every noise level, σₑ and σ_d, "
+        f"is shown in grey levels of an 8-bit image: {glossary.term('noise_sigma').unit}."
     )
 with right:
     st.markdown("The **data term** measures how well $x$ explains $y$:")
@@ -96,8 +107,9 @@ with st.expander("Derivation (product rule)"):
         "The quadratic gives $\\nabla(\\tfrac12 x^\\top x) = x$. For the cross term, the "
         "product rule on $x^\\top D(x) = \\sum_j x_j D_j(x)$ gives, component by component,"
     )
-    st.latex(r"\frac{\partial}{\partial x_i} \sum_j x_j D_j(x) = D_i(x) + \sum_j x_j\, "
-             r"\frac{\partial D_j}{\partial x_i}(x) = D_i(x) + \bigl(J(x)^\top x\bigr)_i")
+    st.latex(r"\begin{aligned}\frac{\partial}{\partial x_i} \sum_j x_j D_j(x) &= D_i(x) "
+             r"+ \sum_j x_j\, \frac{\partial D_j}{\partial x_i}(x) \\ "
+             r"&= D_i(x) + \bigl(J(x)^\top x\bigr)_i \end{aligned}")
     st.markdown("so $\\nabla\\bigl(x^\\top D(x)\\bigr) = D(x) + J(x)^\\top x$, and halving it:")
     st.latex(r"\nabla \rho(x) = x - \tfrac12 D(x) - \tfrac12 J(x)^\top x")
 
@@ -150,8 +162,8 @@ with prior_step.container(border=True):
     st.markdown("**Denoiser-residual correction** $-\\mu\\lambda\\,\\bigl(x - D(x)\\bigr)$")
     st.caption("Moves x towards the denoiser output D(x).")
 st.info(
-    "**Intuition.** The residual $x - D(x)$ points *from the clean-image manifold towards* "
-    "$x$; subtracting it pushes the iterate back towards the manifold.",
+    "**Intuition.** The denoiser residual $x - D(x)$ points *from the clean-image manifold "
+    "towards* $x$; subtracting it pushes the iterate back towards the manifold.",
     icon=":material/lightbulb:",
 )
 see_live(RESTORE, "RED-GD and friends restoring an image")
@@ -229,7 +241,8 @@ st.markdown(markdown_table(
      r"$x^* = D\bigl(x^* - \mu \nabla f(x^*)\bigr)$, an operator fixed point",
      r"$\nabla f(x^*) + \lambda\bigl(x^* - D(x^*)\bigr) = 0$, a stationary point of $E$"),
     ("step size", r"$\mu \le 1/L_f$", r"$\mu < 2/(L_f + \lambda)$"),
-    ("cost per iteration", "one gradient step + one denoiser call", "**identical**"),
+    ("cost per iteration", "one gradient step + one denoiser call",
+     "**identical** work (the measured time differs with the denoiser and its σ_d)"),
 ))
 st.success(
     "**Practical recommendation.** Use **PnP-ADMM** when the data-fidelity subproblem has a fast "
@@ -251,29 +264,30 @@ st.warning(
     icon=":material/warning:",
 )
 st.markdown("**Mitigations**")
-mitigations = st.columns(3, gap="medium")
-with mitigations[0].container(border=True):
+mitigations = st.container(horizontal=True)
+with mitigations.container(border=True, width=CARD):
     st.markdown("**Symmetric denoisers by construction**")
     st.caption(
         "Linear symmetric smoothers: a Gaussian filter, or NLM with frozen weights made "
         "doubly stochastic by Sinkhorn balancing (Milanfar 2013)."
     )
-with mitigations[1].container(border=True):
+with mitigations.container(border=True, width=CARD):
     st.markdown("**Gradient-step denoisers**")
     st.caption(
         r"$D = I - \nabla g$ with an explicit potential $g$ (Hurault et al. 2022): then "
         r"$x - D(x) = \nabla g(x)$ exactly and RED minimises the explicit $f + \lambda g$. "
-        r"The lab has one: **cnn_gs**, $g(x) = \tfrac12\lVert x - N(x)\rVert^2$ for a "
+        rf"The lab has one: the **{denoisers.label('cnn_gs')}**, "
+        r"$g(x) = \tfrac12\lVert x - N(x)\rVert^2$ for a "
         r"small network $N$ trained here."
     )
-with mitigations[2].container(border=True):
+with mitigations.container(border=True, width=CARD):
     st.markdown("**Monitor convergence**")
     st.caption(
-        r"Accept the approximation and watch the objective $E(x)$ and the fixed-point "
-        r"residual $\lVert \nabla f(x) + \lambda (x - D(x)) \rVert$ empirically."
+        r"Accept the approximation and watch the objective $E(x)$, the stationarity "
+        r"residual $\lVert \nabla f(x) + \lambda (x - D(x)) \rVert$ and the relative change "
+        r"$\lVert x_k - x_{k-1} \rVert / \lVert x_{k-1} \rVert$ empirically."
     )
-see_live(JACOBIAN, "measure the symmetry error of each denoiser in the Jacobian lab, including "
-                   "a CNN this project trained (cnn) and its gradient-step twin (cnn_gs)")
+see_live(JACOBIAN, "e_J of every denoiser, trained CNNs included")
 
 # ---- 10. History
 st.header("10 · Historical note", divider="gray")
@@ -287,5 +301,7 @@ st.markdown(
 )
 
 st.divider()
-st.markdown("**Ready?** Test yourself on the central condition of RED.")
+st.markdown("**Ready?** Test yourself on what this page says.")
 st.page_link(QUIZ, label="Take the quick check", icon=":material/quiz:")
+
+state.keep(SCOPE, [])

@@ -92,12 +92,70 @@ _TERMS = (
     Term("iterations", "iterations", "", ""),
     Term("seconds", "time", "", "s", "Wall time of the algorithm's own work."),
     Term("ms_per_iteration", "time per iteration", "", "ms"),
+    # sweeps (red_core.sweeps): the axes and the extra columns of the results table
+    Term("lam_scale", "weight scale", "λ/λ₀", "", "λ as a multiple of the algorithm's default λ₀ "
+         "(RED only): 1 is the default, 2 twice as strong a prior."),
+    Term("sigma_scale", "denoiser scale", "σ_d/σ_d⁰", "", "The denoiser σ_d as a multiple of the "
+         "suggested one (it follows the noise, the algorithm and the denoiser)."),
+    Term("beta_scale", "penalty scale", "β/β₀", "", "β as a multiple of its default (the methods "
+         "that have β)."),
+    Term("step_scale", "step scale", "μ/μ₀", "", "The step μ as a multiple of its default "
+         "(RED-GD, PnP-PGD)."),
+    Term("max_iter", "iteration limit", "", "", "The run stops after this many iterations "
+         "unless it converged before."),
+    Term("suggested_sigma", "suggested denoiser", "σ_d⁰", "×1/255", "The σ_d a run takes when "
+         "none is given: a multiple of the noise σₑ per algorithm group and denoiser."),
+    Term("seconds_to_99", "time to 99 % of the best", "", "s", "Algorithm time until the PSNR "
+         "first reached 99 % of the run's best PSNR (in dB)."),
+    Term("run_seconds", "run time", "", "s", "Wall time of the whole solvers.run call, "
+         "statistics (objective, stationarity residual) included."),
+    Term("setup_seconds", "set-up time", "", "s", "Building the problem and the denoiser on the "
+         "worker before the run."),
+    Term("flag", "health", "", "", "The most serious health flag of the run: oscillating, "
+         "peaked, stalled, or ok."),
+    Term("cached", "from the cache", "", "", "The row was computed before and answered by the "
+         "sweep cache (no new run)."),
+    Term("worker", "worker", "", "", "The Dask worker that ran the cell."),
     Term("status", "status", "", "", "How the run ended (see the statuses)."),
     Term("health", "health", "", "", "What the curves say beyond the status: peaked, "
          "oscillating, stalled, or ok."),
     Term("method", "algorithm"),
     Term("denoiser", "denoiser"),
     Term("run", "lane"),
+    # what an iteration costs (RED vs PnP)
+    Term("calls_per_iteration", "denoiser calls per iteration", "", "", "Calls to D per "
+         "iteration (statistics excluded): 1 for every method here, the source's identical "
+         "work."),
+    Term("data_steps_per_iteration", "data-term steps per iteration", "", "", "Gradient steps "
+         "∇f or proxes of f per iteration: 1 for every method here."),
+    Term("data_step", "data step", "", "", "How f enters an iteration: a gradient ∇f (RED-GD, "
+         "PnP-PGD: one product with AᵀA) or a prox / linear solve of f (the others: an FFT "
+         "solve, or conjugate gradients)."),
+    Term("denoiser_ms_per_call", "denoiser time per call", "", "ms", "Measured. It depends on "
+         "the denoiser and its σ_d (TV iterates longer at a larger σ_d), not on the algorithm."),
+    Term("overhead_ms_per_iteration", "other time per iteration", "", "ms", "Measured time "
+         "besides the denoiser: the data step and the vector updates."),
+    Term("fixed_point", "fixed point sought", "", "", "A stationary point of E (RED: "
+         "∇f + λ(x − D(x)) = 0) or an operator fixed point x = T(x) (PnP), which need not be "
+         "stationary for any E."),
+    Term("stationarity_ratio", "stationarity residual / first", "", "", "The last stationarity "
+         "residual over the first: how far the run got towards a stationary point of E."),
+    Term("step_bound", "step bound", "", "", "The largest step size the algorithm's theory "
+         "allows on this problem (RED-GD: 2/(L_f + λ), PnP-PGD: 1/L_f)."),
+    # the Jacobian lab
+    Term("lipschitz_J", "local Lipschitz constant of D", "‖J‖₂", "", "Largest gain of D on a "
+         "small perturbation of x; at most 1 means D is locally non-expansive (what PnP's "
+         "convergence proofs ask)."),
+    Term("eig_sym", "eigenvalues of (J + Jᵀ)/2", "[λ_min, λ_max]", "", "RED-GD's safe step "
+         "assumes them in [0, 1]; λ_max ≤ 1 makes x − D(x) locally monotone."),
+    Term("symmetric_by_design", "symmetric by construction", "", "", "The registry says "
+         "J = Jᵀ by construction (linear symmetric smoothers, gradient-step denoisers, the "
+         "MMSE denoiser)."),
+    Term("crop_size", "crop size", "", "pixels", "Side of the square crop: J is size² × size²."),
+    # the score page (a toy prior on the real line, not an image)
+    Term("score_sigma", "noise", "σ", "units of x", "Standard deviation of the Gaussian noise "
+         "on the toy prior's values. The prior lives on the real line, not on pixels, so this "
+         "σ is not in ×1/255."),
     # the Jacobian
     Term("symmetry", "symmetry error", "e_J", "", "‖J − Jᵀ‖²_F / ‖J‖²_F: 0 for a symmetric "
          "Jacobian; RED's gradient is exact only then (and with homogeneity)."),
@@ -105,6 +163,14 @@ _TERMS = (
          "locally homogeneous, D((1+ε)x) = (1+ε)D(x) — a property of D."),
     Term("gradient", "RED-gradient error", "", "", "‖∇ρ(x) − (x − D(x))‖ / ‖∇ρ(x)‖: how far "
          "RED's gradient is from the true gradient of ρ."),
+    # the 1-D gradient field
+    Term("signal", "signal", "", "", "The clean 1-D test signal; the seed draws its noise."),
+    Term("length", "length", "n", "samples", "Number of samples of the 1-D signal."),
+    Term("link_sigma", "link σ_d to the noise", "", "", "Linked, the denoiser σ_d is set "
+         "from the noise σₑ; unlink it to set σ_d by hand."),
+    Term("step_fraction", "step fraction", "μ/(2/(L_f + λ))", "", "RED-GD's step as a fraction "
+         "of its safe bound 2/(L_f + λ): below 1 is safe when the eigenvalues of D's Jacobian "
+         "lie in [0, 1]; 0.5 is μ = 1/(L_f + λ), no overshoot along the data term."),
 )
 TERMS: dict[str, Term] = {t.key: t for t in _TERMS}
 

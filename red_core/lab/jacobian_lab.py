@@ -35,7 +35,8 @@ from typing import Any
 import numpy as np
 from skimage.color import rgb2gray
 
-from red_core import denoisers, images, signals
+from red_core import denoisers, glossary, images, signals
+from red_core.params import Param
 from red_core.theory import diagnostics
 from red_core.theory import regulariser as red
 
@@ -53,7 +54,9 @@ __all__ = [
     "centre_to_origin",
     "crop_limits",
     "denoisers_for",
+    "is_slow",
     "make_input",
+    "params",
     "picker_image",
     "pool_extreme",
     "probe_report",
@@ -69,12 +72,15 @@ CROP_RANGE: tuple[int, int] = (8, 32)
 PICKER_SIZE = 256
 #: BM3D segfaults on inputs of 8×8 (bm3d 4.0.3, measured); 16 keeps a margin.
 BM3D_MIN_SIDE = 16
-#: The three errors of a report: field name -> label.
+#: The three errors of a report: field name -> label (the glossary's words).
 ERRORS: dict[str, str] = {
-    "symmetry": "symmetry e_J",
-    "homogeneity": "homogeneity",
+    "symmetry": "symmetry error e_J",
+    "homogeneity": "homogeneity error",
     "gradient": "RED-gradient error",
 }
+#: Default input and denoiser of the page.
+DEFAULT_SIGMA_255, DEFAULT_NOISE_255, DEFAULT_N, DEFAULT_CROP = 25, 25, 64, 16
+SIGNALS_DEFAULT = signals.SIGNALS[0]
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,53 @@ def denoisers_for(kind: str, names: Iterable[str] | None = None) -> list[str]:
             continue
         out.append(name)
     return out
+
+
+def is_slow(name: str) -> bool:
+    """Whether the registry calls ``name`` slow (BM3D, the gradient-step CNN): the page measures
+    it only when asked."""
+    return denoisers.entry(name).speed == "slow"
+
+
+def params() -> dict[str, Param]:
+    """What the Jacobian lab lets a user set (a page's widgets and URL values), by name.
+
+    Noise levels are whole numbers in units of 1/255 (:mod:`red_core.glossary`); ``top`` and
+    ``left`` are offered over the largest image and clamped by the page to the image chosen.
+    """
+    noise, den = glossary.term("noise_sigma"), glossary.term("denoiser_sigma")
+    return {
+        "kind": Param("kind", "Input", "signal", kind="choice", choices=KINDS,
+                      help="A noisy 1-D test signal (J is n × n) or a noisy grey image crop "
+                           "(J is size² × size²)."),
+        "denoiser": Param("denoiser", glossary.label("denoiser").capitalize(), "nlm",
+                          kind="choice", choices=tuple(denoisers_for("crop")),
+                          help="The denoiser D whose Jacobian is measured."),
+        "denoiser_sigma": Param("denoiser_sigma", den.label, DEFAULT_SIGMA_255, low=1, high=75,
+                                step=1, unit=den.unit, kind="int", symbol=den.symbol,
+                                help=den.help.split(". Linked")[0] + "."),
+        "signal": Param("signal", glossary.label("signal").capitalize(), SIGNALS_DEFAULT,
+                        kind="choice", choices=tuple(signals.SIGNALS),
+                        help=glossary.help_text("signal")),
+        "n": Param("n", glossary.label("length"), DEFAULT_N, low=N_RANGE[0], high=N_RANGE[1],
+                   step=8, kind="int", symbol="n", help="J is n × n and costs 2n denoiser calls."),
+        "noise_sigma": Param("noise_sigma", noise.label, DEFAULT_NOISE_255, low=0, high=75,
+                             step=1, unit=noise.unit, kind="int", symbol=noise.symbol,
+                             help="Noise added to the clean input before the Jacobian is taken "
+                                  "(seed 0), in grey levels of 255."),
+        "image": Param("image", "Image", "camera", kind="choice", choices=tuple(images.BUILTIN),
+                       help="The test image the crop is cut from (reduced to grey)."),
+        "size": Param("size", glossary.label("crop_size"), DEFAULT_CROP, low=CROP_RANGE[0],
+                      high=CROP_RANGE[1], step=1, kind="int", unit="pixels",
+                      help=glossary.help_text("crop_size")),
+        "top": Param("top", "Crop top row", (PICKER_SIZE - DEFAULT_CROP) // 2, low=0,
+                     high=PICKER_SIZE - CROP_RANGE[0], step=1, kind="int",
+                     help="First row of the crop; clicking on the image moves it too."),
+        "left": Param("left", "Crop left column", (PICKER_SIZE - DEFAULT_CROP) // 2, low=0,
+                      high=PICKER_SIZE - CROP_RANGE[0], step=1, kind="int",
+                      help="First column of the crop."),
+    }
+
 
 
 @dataclass(frozen=True)
@@ -313,18 +366,21 @@ def pool_extreme(matrix: np.ndarray, max_side: int = 256) -> tuple[np.ndarray, i
 
 def survey_rows(records: Iterable[Mapping[str, Any]],
                 labels: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-    """One table row per ``DiagnosticReport.as_dict()`` record: denoiser, its flags, the three
-    errors, ``‖J‖₂``, the eigenvalue range of ``(J + Jᵀ)/2`` (as text), seconds and denoiser
-    calls (``nan`` kept: not measured)."""
+    """One table row per ``DiagnosticReport.as_dict()`` record, with snake_case keys a page
+    labels from :mod:`red_core.glossary`: ``denoiser`` (its label, from ``labels`` or the
+    registry), ``name``, ``symmetric_by_design``, ``linear``, the three :data:`ERRORS`,
+    ``lipschitz_J`` (``‖J‖₂``), ``eig_min``, ``eig_max``, ``seconds``, ``denoiser_calls``
+    (``nan`` kept: not measured)."""
     labels = labels or {}
     return [{
-        "denoiser": labels.get(r["name"], r["name"]),
-        "symmetric by design": bool(r["symmetric_by_construction"]),
+        "denoiser": labels.get(r["name"], denoisers.label(r["name"])),
+        "name": r["name"],
+        "symmetric_by_design": bool(r["symmetric_by_construction"]),
         "linear": bool(r["linear"]),
-        **{title: r[field] for field, title in ERRORS.items()},
-        "‖J‖₂": r["lipschitz"],
-        "eigenvalues of (J + Jᵀ)/2": (f"[{r['eig_min']:.3f}, {r['eig_max']:.3f}]"
-                                      if np.isfinite(r["eig_min"]) else "not measured"),
+        **{field: r[field] for field in ERRORS},
+        "lipschitz_J": r["lipschitz"],
+        "eig_min": r["eig_min"],
+        "eig_max": r["eig_max"],
         "seconds": r["seconds"],
-        "denoiser calls": r["denoiser_calls"],
+        "denoiser_calls": r["denoiser_calls"],
     } for r in records]

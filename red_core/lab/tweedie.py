@@ -24,7 +24,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from red_core.theory.score import GaussianMixture, curl_2d, nonsymmetric_field_denoiser
+from red_core import glossary
+from red_core.params import Param
+from red_core.theory.score import (
+    GaussianMixture,
+    curl_2d,
+    nonsymmetric_field_denoiser,
+    preset,
+    preset_names,
+)
 
 __all__ = [
     "FIELD_DENOISERS",
@@ -39,6 +47,7 @@ __all__ = [
     "grid_2d",
     "mixture_1d",
     "outside_box",
+    "params",
     "parse_points",
     "plot_box",
     "random_starts",
@@ -57,6 +66,72 @@ FIELD_DENOISERS: dict[str, str] = {
 GRADIENT_TOLERANCE = 1e-6
 
 _ROT90 = np.array([[0.0, -1.0], [1.0, 0.0]])
+
+#: Components of a 1-D prior the page offers, and the values of those no preset sets
+#: (mean, std, weight).
+MAX_COMPONENTS = 4
+EXTRA_COMPONENTS: tuple[tuple[float, float, float], ...] = (
+    (-1.5, 0.3, 0.6), (1.5, 0.5, 0.4), (0.0, 0.4, 0.3), (3.0, 0.3, 0.3))
+#: At most this many typed start points (each is a trajectory to compute and draw).
+MAX_TYPED_POINTS = 40
+
+
+def params() -> dict[str, Param]:
+    """What the "Score and Tweedie" page lets a user set (widgets and URL values), by name.
+
+    The component defaults are those of the first 1-D preset (then :data:`EXTRA_COMPONENTS`).
+    The noise σ of this page is in units of the toy prior's values, not of pixels
+    (``glossary.term("score_sigma")``).
+    """
+    sigma = glossary.term("score_sigma")
+    first = components_1d(preset(preset_names(1)[0]))
+    start = [first[i] if i < len(first) else EXTRA_COMPONENTS[i] for i in range(MAX_COMPONENTS)]
+    out = {
+        "gm1_preset": Param("gm1_preset", "Start from a preset", preset_names(1)[0],
+                            kind="choice", choices=preset_names(1),
+                            help="Sets the components below; then shape them freely."),
+        "gm1_k": Param("gm1_k", "Components", len(first), low=1, high=MAX_COMPONENTS, step=1,
+                       kind="int", help="Number of Gaussian components of the prior p."),
+        "tweedie_sigma": Param("tweedie_sigma", sigma.label, 0.5, low=0.01, high=1.5,
+                               step=0.01, symbol=sigma.symbol, unit=sigma.unit,
+                               help="Standard deviation of the noise the MMSE denoiser removes "
+                                    "(in units of x, not of pixels)."),
+    }
+    for i, (mean, std, weight) in enumerate(start):
+        out[f"gm1_mean_{i}"] = Param(f"gm1_mean_{i}", "mean", round(mean, 3), low=-4.0,
+                                     high=4.0, step=0.1, help="Centre of this component.")
+        out[f"gm1_std_{i}"] = Param(f"gm1_std_{i}", "width (std)", round(std, 3), low=0.05,
+                                    high=2.0, step=0.05, help="Standard deviation of this "
+                                    "component.")
+        out[f"gm1_w_{i}"] = Param(f"gm1_w_{i}", "weight", round(weight, 3), low=0.05, high=1.0,
+                                  step=0.05, help="Relative weight (the weights are "
+                                  "normalised).")
+    out.update({
+        "gm2_preset": Param("gm2_preset", "2-D prior", preset_names(2)[0], kind="choice",
+                            choices=preset_names(2), help="A 2-D Gaussian-mixture prior p."),
+        "gm2_sigma": Param("gm2_sigma", sigma.label, 0.4, low=0.05, high=1.5, step=0.05,
+                           symbol=sigma.symbol, unit=sigma.unit, help=sigma.help),
+        "field_denoiser": Param("field_denoiser", "Denoiser", "mmse", kind="choice",
+                                choices=tuple(FIELD_DENOISERS),
+                                help="The exact MMSE denoiser, or one with the same fixed "
+                                     "points and a rotated, non-symmetric Jacobian."),
+        "rotation_strength": Param("rotation_strength", "Rotation strength s", 1.0, low=0.0,
+                                   high=2.0, step=0.1, help="D(x) = D*(x) + s·R₉₀(x − D*(x)): "
+                                   "same fixed points, non-symmetric Jacobian."),
+        "n_starts": Param("n_starts", "Random starts", 12, low=0, high=40, step=1, kind="int",
+                          help="Start points of RED descent drawn in the frame."),
+        "descent_seed": Param("descent_seed", glossary.label("seed").capitalize(), 0, low=0,
+                              high=10_000, step=1, kind="int", help="Draws the random starts."),
+        "descent_step": Param("descent_step", "Step μ", 0.5, low=0.05, high=1.0, step=0.05,
+                              help="RED descent x ← x − μ(x − D(x)): gradient ascent on "
+                                   "log p_σ with step μσ²."),
+        "descent_n_steps": Param("descent_n_steps", "Steps", 60, low=5, high=150, step=5,
+                                 kind="int", help="Iterations of RED descent."),
+        "custom_starts": Param("custom_starts", "Your own start points (x₁, x₂; …)", "",
+                               kind="object", help="Points 'x, y' separated by ';' (at most "
+                               f"{MAX_TYPED_POINTS})."),
+    })
+    return out
 
 
 # ---------------------------------------------------------------------- 1-D mixtures
@@ -244,8 +319,10 @@ _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _POINT = re.compile(rf"^\s*\(?\s*({_NUMBER})\s*[, ]\s*({_NUMBER})\s*\)?\s*$")
 
 
-def parse_points(text: str) -> np.ndarray:
-    """Parse 2-D points typed as ``"x, y; x, y"`` (parentheses optional).
+def parse_points(text: str, max_points: int = MAX_TYPED_POINTS,
+                 max_abs: float = 1e3) -> np.ndarray:
+    """Parse 2-D points typed as ``"x, y; x, y"`` (parentheses optional): at most
+    ``max_points`` of them, each coordinate finite and within ``±max_abs``.
 
     Returns
     -------
@@ -255,9 +332,11 @@ def parse_points(text: str) -> np.ndarray:
     Raises
     ------
     ValueError
-        Naming the piece that is not a point ``x, y``.
+        Naming the piece that is not a point ``x, y`` (or too many points, or one too far).
     """
     pieces = [piece for piece in re.split(r"[;\n]", text or "") if piece.strip()]
+    if len(pieces) > max_points:
+        raise ValueError(f"{len(pieces)} points: at most {max_points}")
     points = []
     for piece in pieces:
         match = _POINT.match(piece)
@@ -266,7 +345,11 @@ def parse_points(text: str) -> np.ndarray:
                 f"could not read {piece.strip()!r} as a point: write points as 'x, y' "
                 "separated by ';', e.g. '0, 0; 1.5, -1'"
             )
-        points.append((float(match[1]), float(match[2])))
+        point = (float(match[1]), float(match[2]))
+        if not all(np.isfinite(point)) or max(map(abs, point)) > max_abs:
+            raise ValueError(f"{piece.strip()!r} is too far out: coordinates up to "
+                             f"±{max_abs:g}")
+        points.append(point)
     return np.array(points, dtype=float).reshape(-1, 2)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import layout_checks
 import pytest
 
-from browser_utils import assert_no_exception, open_page, screenshot, wait_idle
+from browser_utils import assert_no_exception, open_page, screenshot
 
 MAIN = "[data-testid='stMain']"
 
@@ -38,3 +39,18 @@ def test_home_page_renders_formulas_and_tables(page, app_server):
     assert main.locator("table .katex").count() >= 15
     assert main.locator("[data-testid='stPageLink']").count() >= 12
     assert screenshot(page, "theory-home").stat().st_size > 0
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 800])
+def test_home_page_fits_the_screen(page, app_server, width):
+    layout_checks.set_width(page, width)
+    open_page(page, app_server, "/")
+    assert_no_exception(page)
+    main = page.locator(MAIN)
+    assert main.locator("[data-testid='stPageLink']").count() >= 12
+    # the derivation's formulas count too: open it
+    main.get_by_text("Derivation (product rule)").click()
+    main.locator("[data-testid='stExpanderDetails'] .katex").first.wait_for()
+    layout_checks.assert_fits(page)
+    screenshot(page, f"theory-home-{width}px")

@@ -1,5 +1,6 @@
 """Browser checks of the "Score and Tweedie" page in headless chromium."""
 
+import layout_checks
 import pytest
 
 from browser_utils import assert_no_exception, open_page, screenshot, wait_idle
@@ -31,3 +32,22 @@ def test_score_page_renders_and_the_curl_statement_follows_the_denoiser(page, ap
     main.get_by_text(CURL_STATEMENT).wait_for()
     assert main.get_by_text(GRADIENT_STATEMENT).count() == 0
     screenshot(page, "score-rotated")
+    # the 2-D section reran alone (a fragment): the link has its new value and kept the 1-D ones
+    assert "field_denoiser=rotated" in page.url and "gm1_mean_0=-1.5" in page.url
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 800])
+def test_score_page_fits_the_screen(page, app_server, width):
+    layout_checks.set_width(page, width)
+    open_page(page, app_server, "/")
+    open_page(page, app_server, "score?field_denoiser=rotated&gm1_preset=three+modes")
+    assert_no_exception(page)
+    page.wait_for_function(
+        "document.querySelectorAll(\"[data-testid='stPlotlyChart'] .main-svg\").length >= 5"
+    )
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_text(CURL_STATEMENT).wait_for()  # the link's denoiser is the one shown
+    assert main.get_by_text("Component 3", exact=True).count() == 1  # and its preset
+    layout_checks.assert_fits(page)
+    screenshot(page, f"score-{width}px")

@@ -5,12 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from red_core.lab import quiz
-from red_core.theory import regulariser as red
 
 APP = str(Path(__file__).parents[2] / "app.py")
 OTHER_PAGES = {"gradient_1d", "restore", "compare", "jacobian", "score", "quiz"}
@@ -87,3 +83,50 @@ def test_home_links_to_every_other_page(home):
     assert live == {"gradient_1d", "restore", "compare", "jacobian", "score"}
 
 
+
+
+# ---- one vocabulary and links --------------------------------------------------------------
+
+HOSTILE = ("abc", "nan", "-1", "1e308", "no_such_name")
+NOTICE = "Link settings not used"
+
+
+def _visible_text(app: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "header", "info", "success", "warning")
+             for e in app.get(kind)]
+    return " ".join(parts + [link.value for link in app.page_link])
+
+
+def test_home_uses_the_one_vocabulary(home):
+    text = _visible_text(home)
+    assert "fixed-point residual" not in text.lower()
+    assert "stationarity" in text and "relative change" in text
+    # denoisers by their labels, never their registry names
+    assert not re.search(r"\bcnn_gs\b|\(cnn\)|\*\*cnn\*\*", text)
+    assert "Gradient-step CNN" in text
+    assert "×1/255" in text  # the lab's one unit for noise levels
+    assert "Same work per iteration" in text  # identical work, not identical time
+    assert "**identical** work" in text
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_stray_link_values_on_home_are_named_and_dropped(value):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update({"lam": value, "jl_sigma": value})
+    at.run()
+    assert not at.exception
+    notice = " ".join(c.value for c in at.caption if c.value.startswith(NOTICE))
+    assert "jl_sigma (not a setting of this page)" in notice and "lam (not" in notice
+    assert at.query_params == {}  # the link is cleaned: home has no settings
+    assert at.title[0].value == "RED in one page"
+
+
+def test_home_link_round_trip(home):
+    link = dict(home.query_params)
+    assert link == {}
+    again = AppTest.from_file(APP, default_timeout=30)
+    again.query_params.update(link)
+    again.run()
+    assert not again.exception
+    assert not [c for c in again.caption if c.value.startswith(NOTICE)]
+    assert [m.value for m in again.markdown] == [m.value for m in home.markdown]

@@ -84,7 +84,7 @@ def test_every_degradation_parameter_is_in_the_link(name):
         assert f"{name}.{p.name}" in at.query_params
 
 
-HOSTILE = ("text", "nan", "-1", "1e308", "inf", "", "<script>alert(1)</script>", "0x10")
+HOSTILE = ("some text", "nan", "-1", "1e308", "inf", "", "<script>alert(1)</script>", "0x10")
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""AppTest checks of the "Score and Tweedie" page (views/score.py)."""
+"""AppTest checks of the "Score and Tweedie" page (pages/score.py)."""
 
 import base64
 import json
@@ -9,18 +9,41 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from red_core.lab import tweedie
 from red_core.theory.score import preset, preset_names
 
 APP = str(Path(__file__).parents[2] / "app.py")
+PAGE = "pages/score.py"
+#: URL values a copied, edited or hostile link may carry for any key.
+HOSTILE = ("abc", "nan", "-1", "1e308", "no_such_name")
+NOTICE = "Link settings not used"
+#: The page's URL keys that hold a number or a choice (custom_starts is free text).
+CHECKED_KEYS = tuple(k for k in tweedie.params() if k != "custom_starts")
+
+
+def open_page(query: dict[str, str] | None = None) -> AppTest:
+    """The page as a fresh session opening a link with ``query`` shows it (entry point first)."""
+    app = AppTest.from_file(APP, default_timeout=30)
+    app.run()
+    app.query_params.update(query or {})
+    app.switch_page(PAGE).run()
+    return app
 
 
 @pytest.fixture
 def at() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.run()
-    app.switch_page("pages/score.py").run()
+    app = open_page()
     assert not app.exception
     return app
+
+
+def notice(app: AppTest) -> str:
+    return " ".join(c.value for c in app.caption if c.value.startswith(NOTICE))
+
+
+def widget_values(app: AppTest) -> dict:
+    return {w.key: w.value for kind in ("selectbox", "slider", "number_input", "radio",
+                                        "text_input") for w in app.get(kind)}
 
 
 def charts(app: AppTest) -> dict[str, dict]:
@@ -168,3 +191,74 @@ def test_bad_typed_starts_warn_and_are_ignored(at):
     assert not at.exception
     assert at.warning and "could not read" in at.warning[0].value
     assert values(trace(charts(at)["fig_score_field"], "start")["x"]).size == 12
+
+
+# --------------------------------------------------------------------------- links and words
+
+
+def test_a_copied_link_reopens_the_same_setup(at):
+    at.selectbox(key="gm1_preset").select("three modes").run()
+    at.slider(key="gm1_mean_1").set_value(0.5).run()
+    at.slider(key="tweedie_sigma").set_value(0.8).run()
+    at.selectbox(key="gm2_preset").select("crescent").run()
+    at.radio(key="field_denoiser").set_value("rotated").run()
+    at.slider(key="rotation_strength").set_value(0.5).run()
+    at.slider(key="n_starts").set_value(5).run()
+    at.number_input(key="descent_seed").set_value(7).run()
+    at.slider(key="descent_step").set_value(0.3).run()
+    at.slider(key="descent_n_steps").set_value(40).run()
+    at.text_input(key="custom_starts").input("0.3, 0.2; -1, 1").run()
+    assert not at.exception
+    link = dict(at.query_params)
+    assert link["gm1_k"] == "3" and link["gm1_mean_1"] == "0.5" and "gm1_mean_3" not in link
+    before = widget_values(at)
+
+    again = open_page(link)
+    assert not again.exception and not notice(again)
+    assert widget_values(again) == before
+    assert charts(again)["fig_score_field"] == charts(at)["fig_score_field"]
+    assert charts(again)["fig_prior_blur"] == charts(at)["fig_prior_blur"]
+
+
+def test_a_link_naming_only_a_preset_loads_its_components():
+    app = open_page({"gm1_preset": "three modes"})
+    assert not app.exception
+    assert app.number_input(key="gm1_k").value == 3
+    assert app.slider(key="gm1_mean_0").value == pytest.approx(-3.0)
+    assert metric(app, "modes of p") == "3"
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_link_values_fall_back_to_the_defaults_with_a_notice(value):
+    app = open_page({key: value for key in (*CHECKED_KEYS, "custom_starts")})
+    assert not app.exception
+    text = notice(app)
+    params = tweedie.params()
+    bad = [k for k in CHECKED_KEYS if params[k].parse_text(value) is None]
+    assert len(bad) >= len(CHECKED_KEYS) - 4  # only "-1" is a fine mean
+    for key in CHECKED_KEYS:
+        assert (f"{key}=" in text) == (key in bad), (key, text)
+    # free text: kept in the box, and the page says why its points are not used
+    assert app.text_input(key="custom_starts").value == value
+    assert any("Start points ignored" in w.value for w in app.warning)
+    defaults = {k: p.default for k, p in tweedie.params().items()}
+    assert app.selectbox(key="gm1_preset").value == defaults["gm1_preset"]
+    assert app.slider(key="tweedie_sigma").value == defaults["tweedie_sigma"]
+    assert app.slider(key="n_starts").value == defaults["n_starts"]
+    assert app.radio(key="field_denoiser").value == "mmse"
+    assert values(trace(charts(app)["fig_score_field"], "start")["x"]).size == 12
+
+
+def test_too_many_or_far_typed_points_are_refused(at):
+    at.text_input(key="custom_starts").input("; ".join(["1, 1"] * 60)).run()
+    assert not at.exception and "at most" in at.warning[0].value
+    at.text_input(key="custom_starts").input("1e300, 0").run()
+    assert not at.exception and "too far out" in at.warning[0].value
+
+
+def test_noise_is_labelled_in_the_units_of_the_toy_prior(at):
+    assert at.slider(key="tweedie_sigma").label == "Noise σ (units of x)"
+    assert at.slider(key="gm2_sigma").label == "Noise σ (units of x)"
+    assert any("not in ×1/255" in c.value for c in at.caption)
+    axis = charts(at)["fig_tweedie_residual"]["layout"]["yaxis"]["title"]["text"]
+    assert axis == "x − D*(x)"  # never "residual" alone

@@ -1,6 +1,7 @@
 """Unit tests of red_core.jacobian_lab (the Jacobian lab page's computations)."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -162,13 +163,35 @@ def test_survey_rows_label_and_keep_nan(signal_spec):
     x = lab.make_input(signal_spec)
     records = [lab.analyse(denoisers.build("gaussian", SIGMA), x).report.as_dict(),
                lab.probe_report(denoisers.build("median", SIGMA), x, n_probes=4)[0].as_dict()]
-    rows = lab.survey_rows(records, {"gaussian": "Gaussian filter"})
-    assert [r["denoiser"] for r in rows] == ["Gaussian filter", "median"]
-    assert rows[0]["symmetric by design"] and rows[0]["linear"]
-    assert not rows[1]["symmetric by design"]
-    eigs = "eigenvalues of (J + Jᵀ)/2"
-    assert rows[0][eigs].startswith("[") and rows[1][eigs] == "not measured"
-    assert set(lab.ERRORS.values()) <= set(rows[0])
-    assert math.isnan(rows[1]["RED-gradient error"])
-    assert rows[0]["symmetry e_J"] < 1e-20
+    rows = lab.survey_rows(records, {"gaussian": "my Gaussian"})
+    # a given label, else the registry's: never the bare name
+    assert [r["denoiser"] for r in rows] == ["my Gaussian", "Median filter"]
+    assert [r["name"] for r in rows] == ["gaussian", "median"]
+    assert rows[0]["symmetric_by_design"] and rows[0]["linear"]
+    assert not rows[1]["symmetric_by_design"]
+    assert set(lab.ERRORS) <= set(rows[0])
+    assert math.isnan(rows[1]["gradient"]) and math.isnan(rows[1]["eig_min"])
+    assert rows[0]["symmetry"] < 1e-20
+    assert rows[0]["eig_min"] <= rows[0]["eig_max"] and rows[0]["lipschitz_J"] > 0
+    assert rows[0]["denoiser_calls"] > 0
+    # snake_case keys a page can label from the glossary
+    assert all(re.fullmatch(r"[a-z_J]+", key) for key in rows[0])
+
+
+def test_page_params_defaults_are_valid_and_hostile_values_are_not():
+    params = lab.params()
+    assert params["denoiser"].default == "nlm" and params["kind"].choices == lab.KINDS
+    assert "bm3d" not in params["denoiser"].choices  # its full Jacobian takes minutes
+    assert params["denoiser_sigma"].label == "Denoiser σ_d (×1/255)"
+    assert params["noise_sigma"].label == "Noise σₑ (×1/255)"
+    for key, p in params.items():
+        assert p.parse_text(str(p.default)) == p.default, key
+        for bad in ("abc", "nan", "-1", "1e308", "no_such_name"):
+            assert p.parse_text(bad) is None, (key, bad)
+    assert params["n"].parse_text("300") is None and params["size"].parse_text("33") is None
+
+
+def test_slow_denoisers_are_the_registry_s():
+    assert lab.is_slow("bm3d") and lab.is_slow("cnn_gs")
+    assert not lab.is_slow("nlm") and not lab.is_slow("cnn")
 

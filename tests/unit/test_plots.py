@@ -22,7 +22,7 @@ def test_convergence_figure_is_a_valid_2x2_figure():
     fig = plots.convergence_figure(histories, x_axis="time",
                                    labels={"RED": "RED: red-fp + tv", "PnP": "PnP: pnp-admm"},
                                    methods={"RED": "red-fp", "PnP": "pnp-admm"},
-                                   objective_titles={"objective": "f + λg"},
+                                   objective_titles={"RED": "f + λg", "PnP": "f + λg"},
                                    reference_psnr=19.5)
     spec = go.Figure(fig.to_dict()).to_dict()  # full validation: raises on any bad property
     data, layout = spec["data"], spec["layout"]
@@ -43,11 +43,34 @@ def test_convergence_figure_is_a_valid_2x2_figure():
     assert red_psnr["line"]["color"] == plots.method_colour("red-fp")
     pnp = next(t for t in data if t["legendgroup"] == "PnP")
     assert pnp["line"]["dash"] == "dash"
+
     # log panels: zero, None and NaN become gaps
     residual = next(t for t in data if t["xaxis"] == "x3" and t["legendgroup"] == "RED")
     assert residual["y"][3] is None
     rel = next(t for t in data if t["xaxis"] == "x4" and t["legendgroup"] == "RED")
     assert rel["y"][0] is None and rel["y"][2] is None and math.isclose(rel["y"][1], 0.5)
+
+
+def test_objectives_that_differ_get_a_panel_each():
+    """One lane minimises f + λg (a gradient-step denoiser), another E = f + λρ: never one
+    axis for both."""
+    histories = {"A": _history(5, 20.0), "B": _history(5, 21.0)}
+    fig = plots.convergence_figure(histories, panels=("objective",), columns=2,
+                                   objective_titles={"A": "f(x) + λg(x), λ = 400",
+                                                     "B": "E(x) = f(x) + λρ(x), λ = 400"})
+    spec = go.Figure(fig.to_dict()).to_dict()
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert titles == ["f(x) + λg(x), λ = 400", "E(x) = f(x) + λρ(x), λ = 400"]
+    assert [t["legendgroup"] for t in spec["data"] if t["xaxis"] == "x"] == ["A"]
+    assert [t["legendgroup"] for t in spec["data"] if t["xaxis"] == "x2"] == ["B"]
+
+
+def test_lanes_with_the_same_method_get_distinct_colours():
+    styles = plots.lane_styles({"a": "red-fp", "b": "red-fp", "c": "pnp-admm", "d": "pnp-admm"})
+    assert len({s["color"] for s in styles.values()}) == 4
+    assert styles["a"]["dash"] == "solid" and styles["c"]["dash"] == "dash"
+    unique = plots.lane_styles({"a": "red-fp", "b": "pnp-admm"})
+    assert unique["a"]["color"] == plots.method_colour("red-fp")
 
 
 def test_convergence_figure_refuses_an_unknown_axis():

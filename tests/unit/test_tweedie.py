@@ -285,3 +285,32 @@ def test_red_field_of_a_gaussian_prior_points_away_from_the_mean():
     field = red_field(gm.denoiser(0.5))(x)
     # x − D*(x) = σ²/(v + σ²) (x − m) for an isotropic Gaussian
     np.testing.assert_allclose(field, 0.25 / 0.75 * (x - gm.means[0]))
+
+
+@pytest.mark.parametrize("text, message", [
+    ("; ".join(["1, 1"] * 41), "at most 40"),
+    ("1e999, 0", "too far out"),
+    ("0, -2000", "too far out"),
+])
+def test_parse_points_refuses_too_many_or_too_far_points(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_points(text)
+    assert parse_points("; ".join(["1, 1"] * 40)).shape == (40, 2)
+
+
+def test_page_params_defaults_are_valid_and_hostile_values_are_not():
+    from red_core.lab import tweedie
+
+    params = tweedie.params()
+    first = components_1d(preset(preset_names(1)[0]))
+    assert params["gm1_k"].default == len(first)
+    assert params["gm1_mean_1"].default == pytest.approx(first[1][0])
+    assert params["gm1_mean_3"].default == tweedie.EXTRA_COMPONENTS[3][0]
+    for key, p in params.items():
+        assert p.name == key
+        if p.kind != "object":
+            assert p.parse_text(str(p.default)) == p.default, key
+            for bad in ("abc", "nan", "1e308", "no_such_name"):
+                assert p.parse_text(bad) is None, (key, bad)
+    assert params["gm2_preset"].choices == preset_names(2)
+    assert params["tweedie_sigma"].unit == "units of x"  # a toy prior, not pixels
