@@ -16,6 +16,8 @@ COMPARE = "pages/compare.py"
 JACOBIAN = "pages/jacobian.py"
 SCORE = "pages/score.py"
 QUIZ = "pages/quiz.py"
+TUNE = "pages/tune.py"
+LEADERBOARD = "pages/leaderboard.py"
 
 LAB_PAGES = (
     (RESTORE, "Restore an image", ":material/image:",
@@ -28,6 +30,10 @@ LAB_PAGES = (
      "Same work per iteration, different guarantees: counted, timed and compared."),
     (SCORE, "Score and Tweedie", ":material/scatter_plot:",
      "Check x − D(x) = −σ²∇log p_σ(x) against an exact prior."),
+    (TUNE, "Tune", ":material/tune:",
+     "Sweep λ and σ_d on Dask: which setting is best for your problem, and how sensitive?"),
+    (LEADERBOARD, "Leaderboard", ":material/leaderboard:",
+     "All nine algorithms on one problem: PSNR against seconds, sorted."),
     (QUIZ, "Quick check", ":material/quiz:",
      "Test yourself: assumptions, cost, step sizes, fixed points, the score."),
 )
@@ -228,6 +234,7 @@ st.caption(
     "al. 2016) or conjugate gradients for blur + decimation."
 )
 see_live(RESTORE, "run any of these on an image, with denoiser calls counted")
+see_live(LEADERBOARD, "all nine on one problem, PSNR against seconds")
 
 # ---- 8. RED vs PnP
 st.header("8 · RED vs PnP-PGD", divider="gray")
@@ -301,7 +308,7 @@ st.markdown(
 )
 
 st.divider()
-st.markdown("**Ready?** Test yourself on what this page says.")
+st.markdown("**Ready?** Test yourself on RED in seven questions.")
 st.page_link(QUIZ, label="Take the quick check", icon=":material/quiz:")
 
 state.keep(SCOPE, [])

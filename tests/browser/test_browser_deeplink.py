@@ -21,6 +21,8 @@ CASES = {
     "restore": ("?size=64&degradation=motion_blur&motion_blur.length=33", "Restore an image",
                 "motion_blur.length=33"),
     "compare": ("", "RED vs PnP", None),
+    "tune": ("?tune_n=4&size=64", "Tune", "tune_n=4"),
+    "leaderboard": ("?lb_iters=30", "Leaderboard", "lb_iters=30"),
     "jacobian": ("", "Jacobian lab", None),
     "score": ("", "Score and Tweedie", None),
     "quiz": ("", "Quick check", None),

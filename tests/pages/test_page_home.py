@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).parents[2] / "app.py")
-OTHER_PAGES = {"gradient_1d", "restore", "compare", "jacobian", "score", "quiz"}
+OTHER_PAGES = {"gradient_1d", "restore", "compare", "tune", "leaderboard", "jacobian", "score",
+               "quiz"}
 
 
 def _compact(text: str) -> str:
@@ -80,7 +81,7 @@ def test_home_links_to_every_other_page(home):
     targets = {link.proto.page for link in home.page_link}
     assert targets == OTHER_PAGES
     live = {link.proto.page for link in home.page_link if link.value.startswith("See it live")}
-    assert live == {"gradient_1d", "restore", "compare", "jacobian", "score"}
+    assert live == {"gradient_1d", "restore", "compare", "leaderboard", "jacobian", "score"}
 
 
 
