@@ -130,6 +130,7 @@ def test_four_contenders_race_and_report():
     assert all(table[glossary.column("iterations")] == 6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("degradation", operators.names())
 def test_default_contenders_beat_the_degraded_image_at_high_noise(degradation):
     """Issue 12 item 3: noise 0.1 (25.5/255) with the default contenders, on every degradation,

@@ -109,7 +109,7 @@ def _card(name: str) -> dict:
     return json.loads((ROOT / "assets" / f"{name}.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["cnn", "cnn_gs"])
+@pytest.mark.parametrize("name", ["cnn", pytest.param("cnn_gs", marks=pytest.mark.slow)])
 def test_held_out_psnr_matches_the_card(name):
     table = _card(name)["held_out_psnr"]
     net = cnn.load(name)

@@ -91,7 +91,8 @@ def test_red_dpg_starts_at_L0_and_apg_differs(blur_problem):
 ALL_DENOISERS = ["gaussian", "median", "tv", "wavelet", "bilateral", "nlm", "bm3d"]
 
 
-@pytest.mark.parametrize("name", ALL_DENOISERS)
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "bm3d" else n
+                                  for n in ALL_DENOISERS])
 def test_every_algorithm_improves_on_degraded_input(name):
     truth = _camera(48)
     problem = Problem.synthesize(
