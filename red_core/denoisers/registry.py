@@ -32,6 +32,7 @@ from red_core.denoisers.calibration import (
     interpolate,
     load_calibration,
 )
+from red_core.registry import Registry
 
 __all__ = [
     "MIN_SIGMA",
@@ -141,7 +142,7 @@ class DenoiserSpec:
         return tuple(p.name for p in self.keyword_parameters)
 
 
-_REGISTRY: dict[str, DenoiserSpec] = {}
+_REGISTRY: Registry[DenoiserSpec] = Registry("denoiser")
 
 
 def register(spec: DenoiserSpec, replace: bool = False) -> DenoiserSpec:
@@ -154,7 +155,7 @@ def register(spec: DenoiserSpec, replace: bool = False) -> DenoiserSpec:
     name = spec.name
     if not isinstance(name, str) or not name.isidentifier() or name != name.lower():
         raise ValueError(f"name must be a lower-case identifier, got {name!r}")
-    if name in _REGISTRY and not replace:
+    if _REGISTRY.find(name) is not None and not replace:
         raise ValueError(f"denoiser {name!r} is already registered (use replace=True)")
     missing = [g for g in SIGMA_GROUPS if not spec.sigma_factor.get(g, 0) > 0]
     if missing:
@@ -167,38 +168,33 @@ def register(spec: DenoiserSpec, replace: bool = False) -> DenoiserSpec:
     if unknown:
         raise ValueError(f"grid parameters {sorted(unknown)} are not keyword-only "
                          f"parameters of the factory {list(spec.accepted)}")
-    _REGISTRY[name] = spec
-    return spec
+    return _REGISTRY.add(name, spec, replace)
 
 
 def unregister(name: str) -> None:
     """Remove a denoiser (e.g. one a notebook or a test registered)."""
-    entry(name)
-    del _REGISTRY[name]
+    _REGISTRY.remove(name)
 
 
 def names() -> tuple[str, ...]:
     """Registered denoiser names, in registration order."""
-    return tuple(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def entry(name: str) -> DenoiserSpec:
     """The :class:`DenoiserSpec` of ``name``."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown denoiser {name!r}; allowed: {', '.join(_REGISTRY)}") from None
+    return _REGISTRY.get(name)
 
 
 def label(name: str) -> str:
     """The display name of a denoiser (its registry name when it is not registered)."""
-    spec = _REGISTRY.get(name)
+    spec = _REGISTRY.find(name)
     return spec.label if spec is not None else str(name)
 
 
 def colour(name: str) -> str:
     """The colour of a denoiser in every figure (grey when it is not registered)."""
-    spec = _REGISTRY.get(name)
+    spec = _REGISTRY.find(name)
     return spec.colour if spec is not None else "#555555"
 
 

@@ -16,10 +16,11 @@ from typing import Any
 
 from red_core.operators.base import Operator, spatial_shape
 from red_core.params import Param, check_params
+from red_core.registry import Registry
 
 __all__ = [
     "Degradation", "build", "entry", "names", "red_sigma_shrinking", "red_weight_rising",
-    "register", "unregister",
+    "register", "unit_scale", "unregister",
 ]
 
 Params = Mapping[str, Any]
@@ -46,6 +47,11 @@ def red_sigma_shrinking(noise_sigma: float) -> float:
     with the larger λ of strong noise a lighter denoiser works better,
     ``(0.01/σₑ)^0.75`` (same measurement)."""
     return min(1.0, (0.01 / max(noise_sigma, 1e-12)) ** 0.75)
+
+
+def unit_scale(noise_sigma: float) -> float:
+    """1 at every noise level: the denoiser's suggested σ_d as it is (PnP's default)."""
+    return 1.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,9 @@ class Degradation:
         ``red_weight(σₑ) -> λσₑ²``: the default weight of RED's prior at noise ``σₑ``.
     red_sigma_scale : callable
         ``red_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for RED methods.
+    pnp_sigma_scale : callable
+        ``pnp_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for PnP methods (whose
+        β = 1/σ_d² follows it).
     """
 
     name: str
@@ -90,6 +99,7 @@ class Degradation:
     signals: bool = False
     red_weight: Callable[[float], float] = red_weight_rising
     red_sigma_scale: Callable[[float], float] = red_sigma_shrinking
+    pnp_sigma_scale: Callable[[float], float] = unit_scale
 
     def param(self, name: str) -> Param:
         """The :class:`Param` called ``name``."""
@@ -117,37 +127,29 @@ class Degradation:
         return image[top:top + h, left:left + w]
 
 
-_REGISTRY: dict[str, Degradation] = {}
+_REGISTRY: Registry[Degradation] = Registry("operator")
 
 
 def register(spec: Degradation, replace: bool = False) -> Degradation:
     """Add a degradation (``replace=True`` to redefine one)."""
     if not spec.name.isidentifier():
         raise ValueError(f"degradation name must be an identifier, got {spec.name!r}")
-    if spec.name in _REGISTRY and not replace:
-        raise ValueError(f"degradation {spec.name!r} is already registered (use replace=True)")
-    _REGISTRY[spec.name] = spec
-    return spec
+    return _REGISTRY.add(spec.name, spec, replace)
 
 
 def unregister(name: str) -> None:
     """Remove a degradation (e.g. one a notebook or a test registered)."""
-    entry(name)
-    del _REGISTRY[name]
+    _REGISTRY.remove(name)
 
 
 def names() -> tuple[str, ...]:
     """Registered degradation names, in registration order."""
-    return tuple(_REGISTRY)
+    return _REGISTRY.names()
 
 
 def entry(name: str) -> Degradation:
     """The :class:`Degradation` called ``name``."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown operator {name!r}; choose one of {', '.join(_REGISTRY)}"
-                         ) from None
+    return _REGISTRY.get(name)
 
 
 def build(name: str, shape: tuple[int, ...], **params: Any) -> Operator:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from red_core.params import Param, check_params
 from red_core.problem import Problem
+from red_core.registry import Registry
 from red_core.solvers.records import State
 
 __all__ = ["Algorithm", "entry", "names", "register", "registry", "unregister"]
@@ -89,43 +90,33 @@ class Algorithm:
         return params["step"] < bound if strict else params["step"] <= bound * (1 + 1e-12)
 
 
-_REGISTRY: dict[str, Algorithm] = {}
+_REGISTRY: Registry[Algorithm] = Registry("method")
 
 
 def register(spec: Algorithm, replace: bool = False) -> Algorithm:
     """Add an algorithm (``replace=True`` to redefine one)."""
     if spec.family not in ("red", "pnp"):
         raise ValueError(f"{spec.name}: family must be 'red' or 'pnp', got {spec.family!r}")
-    if spec.name in _REGISTRY and not replace:
-        raise ValueError(f"algorithm {spec.name!r} is already registered (use replace=True)")
     if spec.lower_when_diverging not in {p.name for p in spec.params}:
         raise ValueError(f"{spec.name}: lower_when_diverging must name one of its parameters")
-    _REGISTRY[spec.name] = spec
-    return spec
+    return _REGISTRY.add(spec.name, spec, replace)
 
 
 def unregister(name: str) -> None:
     """Remove an algorithm (e.g. one a notebook or a test registered)."""
-    entry(name)
-    del _REGISTRY[name]
+    _REGISTRY.remove(name)
 
 
 def names(family: str | None = None) -> tuple[str, ...]:
     """Registered algorithm names (of one ``family``), in registration order."""
-    return tuple(n for n, a in _REGISTRY.items() if family is None or a.family == family)
+    return _REGISTRY.names(None if family is None else lambda a: a.family == family)
 
 
 def entry(name: str) -> Algorithm:
     """The :class:`Algorithm` called ``name``."""
-    try:
-        return _REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown method {name!r}; choose one of {', '.join(_REGISTRY)}"
-                         ) from None
+    return _REGISTRY.get(name)
 
 
 def registry() -> Mapping[str, Algorithm]:
     """The live registry, name -> entry (read-only view)."""
-    from types import MappingProxyType
-
-    return MappingProxyType(_REGISTRY)
+    return _REGISTRY.view()
