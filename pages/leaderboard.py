@@ -98,10 +98,7 @@ def live() -> None:
         st.info("Press **Run all** to race every algorithm.")
         return
     sweep = kept["sweep"]
-    sweeping.seen(sweep)
-    done, total = sweep.progress
-    status = "cancelled" if sweep.cancelled else "done" if sweep.done else "running"
-    st.progress(done / max(total, 1), text=f"{done} of {total} runs · {status}")
+    sweeping.progress(sweep, "runs")
     df = sweep.frame()
     if not len(df):
         return

@@ -148,10 +148,7 @@ def live() -> None:
         st.info("Press **Run the sweep** to fill the heatmap.")
         return
     sweep = kept["sweep"]
-    sweeping.seen(sweep)
-    done, total = sweep.progress
-    status = "cancelled" if sweep.cancelled else "done" if sweep.done else "running"
-    st.progress(done / max(total, 1), text=f"{done} of {total} cells · {status}")
+    sweeping.progress(sweep, "cells")
     df = sweep.frame()
     fig = plots.tune_heatmap(df, kept["x"], kept["y"], kept["xs"], kept["ys"], kept["methods"],
                              {a: AXES[a][0] for a in AXES},

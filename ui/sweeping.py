@@ -97,6 +97,14 @@ def stop(key: str) -> None:
         kept["sweep"].cancel(wait=False)
 
 
+def progress(sweep: Sweep, unit: str = "cells") -> None:
+    """Draw the sweep's progress bar (and say the session still shows it)."""
+    seen(sweep)
+    done, total = sweep.progress
+    status = "cancelled" if sweep.cancelled else "done" if sweep.done else "running"
+    st.progress(done / max(total, 1), text=f"{done} of {total} {unit} · {status}")
+
+
 def where_text() -> str:
     """Where sweeps run, for the page (with the dashboard link when there is one)."""
     place = sweeps.where()
