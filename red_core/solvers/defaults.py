@@ -8,7 +8,8 @@
 - step sizes from the theory's bounds (RED-GD ``1.9 / (L_f + λ)``, PnP-PGD ``1 / L_f``);
 - the denoiser sigma: a multiple of ``σ_e`` per algorithm group and denoiser, measured on the
   deblurring benchmark and stored in each denoiser's registry entry (for RED times the
-  degradation's ``red_sigma_scale``, lighter at high noise).
+  degradation's ``red_sigma_scale``, lighter at high noise; for PnP times its
+  ``pnp_sigma_scale``).
 """
 
 from __future__ import annotations
@@ -80,8 +81,9 @@ def default_denoiser_sigma(
     else:
         factor = denoisers.sigma_factor(denoiser, group)
     spec = _degradation(problem)
-    if group == "red" and spec is not None:
-        factor *= spec.red_sigma_scale(problem.sigma_eff)
+    if spec is not None:  # the degradation's own scale (lighter or stronger than the factor)
+        scale = spec.red_sigma_scale if group == "red" else spec.pnp_sigma_scale
+        factor *= scale(problem.sigma_eff)
     return float(np.clip(factor * problem.sigma_eff, *SIGMA_D_RANGE))
 
 

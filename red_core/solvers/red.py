@@ -146,6 +146,7 @@ register(Algorithm(
                   help="Gradient step: the default is 0.95 of the safe bound 2/(L_f + λ); "
                        "larger can diverge, smaller is slower.")),
     defaults=_gd_defaults,
+    derived=lambda problem, p: {"step": 1.9 / (problem.lipschitz + p["lam"])},
     update="x ← x − μ(∇f(x) + λ(x − D(x)))",
     formula=r"x_{k+1} = x_k - \mu\big(\nabla f(x_k) + \lambda\,(x_k - D(x_k))\big)",
     sigma_group="red", step_rule="μ < 2/(L_f + λ)", colour="#d62728", lower_when_diverging="step",
@@ -170,6 +171,7 @@ register(Algorithm(
                   step=1, minimum=1, maximum=MAX_INNER,
                   help="Denoiser steps per iteration for the v-update (each a denoiser call).")),
     defaults=lambda problem, D: {"lam": red_lam(problem), "beta": red_lam(problem), "inner": 1},
+    derived=lambda problem, p: {"beta": p["lam"] if p["lam"] > 0 else red_lam(problem)},
     update="x ← prox_{f/β}(v − u); v ← (λD(v) + β(x + u))/(λ + β); u ← u + x − v",
     formula=r"x \leftarrow \mathrm{prox}_{f/\beta}(v - u);\; v \leftarrow "
             r"\frac{\lambda D(v) + \beta (x + u)}{\lambda + \beta};\; u \leftarrow u + x - v",

@@ -51,6 +51,9 @@ class Algorithm:
         ``step_bound(problem, params) -> (bound, strict)`` for methods with a step size.
     lower_when_diverging : str
         The parameter to lower when the run diverges.
+    derived : callable, optional
+        ``derived(problem, params) -> dict``: defaults that follow other parameters, applied
+        after the given values (RED-GD's step follows λ, RED-ADMM's β is λ).
     colour : str
         Its colour in every figure (RED warm, PnP cool).
     """
@@ -68,6 +71,7 @@ class Algorithm:
     step_rule: str
     lower_when_diverging: str
     colour: str = "#555555"
+    derived: Callable[[Problem, Mapping[str, Any]], dict[str, Any]] | None = None
     step_bound: Callable[[Problem, Mapping[str, Any]], tuple[float, bool]] | None = None
 
     def param(self, name: str) -> Param:
@@ -80,7 +84,12 @@ class Algorithm:
                 params: Mapping[str, Any]) -> dict[str, Any]:
         """Every parameter: the given ones checked, the others at their defaults."""
         defaults = self.defaults(problem, denoiser)
-        return check_params(params, self.params, self.name, lambda p: defaults[p.name])
+        resolved = check_params(params, self.params, self.name, lambda p: defaults[p.name])
+        if self.derived is not None:
+            given = {k for k, v in params.items() if v is not None}
+            follow = self.derived(problem, resolved)
+            resolved.update({k: v for k, v in follow.items() if k not in given})
+        return resolved
 
     def step_ok(self, problem: Problem, params: Mapping[str, Any]) -> bool | None:
         """Whether the step size meets :attr:`step_rule` (None without a step size)."""
