@@ -2,23 +2,26 @@
 
 Usage (from the repository root; needs Debian's chromium and Playwright)::
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/memory_per_session.py [--sessions 1 4 8]
-        [--size 256] [--iters 30] [--image camera] [--same-setup]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/memory_per_session.py [--sessions 1 3 6]
+        [--lanes 4] [--size 256] [--iters 30] [--image camera] [--same-setup]
 
 For every N in ``--sessions`` a fresh ``streamlit run app.py`` (the repository's
 ``.streamlit/config.toml``) is started on a free loopback port. One warm-up session opens
 "Restore an image", races and closes (so imports, the built-in image and plotly are loaded);
-then the server's resident memory (``VmRSS`` of its process, from ``/proc``) is read, N browser
-contexts open ``/restore`` at ``--size`` × ``--size`` **at the same time**, each presses Run and
-waits for the results of its race (``--iters`` iterations a side, tolerance 0), and ``VmRSS`` is
-read again while all N sessions are still connected. By default every session uses another
-noise seed, so each one also gets its own cached Problem on the server (the worst case: every
-student changed a setting); ``--same-setup`` gives them all the same one.
+then the server's resident memory (``VmRSS`` of its process and of any child process, from
+``/proc``) is read, N browser contexts open ``/restore`` at ``--size`` × ``--size`` **at the
+same time**, each presses Run and waits for the results of its race (``--lanes`` contenders, the
+page's default ones, ``--iters`` iterations each, tolerance 0: every lane a thread of the server
+process), and ``VmRSS`` is read again while all N sessions are still connected. By default
+every session uses another noise seed, so each one also gets its own cached Problem on the
+server (the worst case: every student changed a setting); ``--same-setup`` gives them all
+the same one.
 
 Prints one row per N: RSS before, after, the growth per session, the peak (``VmHWM``), the
 wall time of the N races (from the first page load to the last result) and the server's CPU time
 per session (``/proc/<pid>/stat``, all threads: the race plus the app drawing it live), then the
-time of the same race computed alone without the app. Target: at most 50 MB per active session.
+time of the same race computed alone without the app. Target: at most 50 MB per active session
+(issue 12: 6 sessions racing 4 lanes each).
 """
 
 from __future__ import annotations
@@ -56,9 +59,12 @@ def alone_seconds(args: argparse.Namespace) -> float:
     from red_core import images, solvers
     from red_core.lab import race
 
-    problem = race.make_problem(images.builtin(args.image, args.size), "gaussian_blur", 0.01)
-    contenders = {"RED": race.Contender("red-fp", "tv", 5 / 255, max_iter=args.iters, tol=0),
-                  "PnP": race.Contender("pnp-admm", "tv", 25 / 255, max_iter=args.iters, tol=0)}
+    problem = race.make_problem(images.builtin(args.image, args.size), "gaussian_blur", 2.5 / 255)
+    pairs = (("red-fp", "tv"), ("pnp-admm", "tv"), ("red-gd", "tv"), ("pnp-pgd", "tv"))
+    contenders = {
+        lane: race.Contender(m, d, round(255 * solvers.default_denoiser_sigma(problem, m, d), 1)
+                             / 255, max_iter=args.iters, tol=0)
+        for lane, (m, d) in zip("abcd"[:args.lanes], pairs, strict=False)}
     start = time.perf_counter()
     r = race.Race(problem, contenders,
                   objective_lam=solvers.default_params("red-fp", problem)["lam"])
@@ -67,12 +73,29 @@ def alone_seconds(args: argparse.Namespace) -> float:
     return time.perf_counter() - start
 
 
-def rss_mb(pid: int, field: str = "VmRSS") -> float:
-    """A memory field of ``/proc/<pid>/status`` in MB (VmRSS: resident now; VmHWM: peak)."""
+def _field_mb(pid: int, field: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no {field} in /proc/{pid}/status")
+
+
+def children(pid: int) -> list[int]:
+    """Every descendant process of ``pid`` (none while the lanes are threads)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").iterdir():
+            kids = (task / "children").read_text().split() if (task / "children").exists() else []
+            found += [int(k) for k in kids]
+            todo += [int(k) for k in kids]
+    return found
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """A memory field of ``/proc/<pid>/status`` in MB (VmRSS: resident now; VmHWM: peak), summed
+    over the process and its descendants (so lanes in processes would be counted too)."""
+    return sum(_field_mb(p, field) for p in [pid, *children(pid)])
 
 
 async def open_and_race(browser, url: str, ready: asyncio.Barrier | None):
@@ -95,8 +118,9 @@ async def measure(server: StreamlitServer, n: int, args: argparse.Namespace) -> 
     from playwright.async_api import async_playwright
 
     pid = server.process.pid
-    query = (f"image={args.image}&size={args.size}&red_iters={args.iters}"
-             f"&pnp_iters={args.iters}&red_tol=0&pnp_tol=0")
+    lanes = "abcd"[:args.lanes]
+    query = (f"image={args.image}&size={args.size}&lanes={args.lanes}&"
+             + "&".join(f"{lane}_iters={args.iters}&{lane}_tol=0" for lane in lanes))
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM_PATH,
                                                    headless=True, args=CHROMIUM_ARGS)
@@ -125,7 +149,8 @@ async def measure(server: StreamlitServer, n: int, args: argparse.Namespace) -> 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 3, 6])
+    parser.add_argument("--lanes", type=int, default=4, choices=(2, 3, 4))
     parser.add_argument("--size", type=int, default=256, choices=(64, 128, 256, 384, 512))
     parser.add_argument("--iters", type=int, default=30)
     parser.add_argument("--image", default="camera")
@@ -145,8 +170,9 @@ def main() -> None:
         print(f"N = {n}: done", file=sys.stderr, flush=True)
 
     setup = "the same setup" if args.same_setup else "one noise seed each (own Problem)"
-    print(f"\nServer RSS per active session: {args.image} {args.size}² , {args.iters} iterations "
-          f"a side, RED-FP + TV vs PnP-ADMM + TV (page defaults), {setup}\n")
+    print(f"\nServer RSS per active session: {args.image} {args.size}², {args.lanes} lanes "
+          f"(page defaults: RED-FP, PnP-ADMM, RED-GD, PnP-PGD + TV), {args.iters} iterations "
+          f"each, {setup}; load average at the end {os.getloadavg()[0]:.1f}\n")
     print("| sessions | RSS before (MB) | RSS after (MB) | growth / session (MB) | peak (MB) "
           "| wall time of the N races (s) | server CPU / session (s) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")

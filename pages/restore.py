@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,8 +18,13 @@ navigation.guard()
 
 ss = st.session_state
 SCOPE = "restore"
-#: Seconds between live frames (at most ~3 redraws a second; the lanes compute in threads).
-FRAME_SECONDS = 0.35
+#: Seconds between live frames (4 redraws a second; the lanes compute in threads of their own).
+FRAME_SECONDS = 0.25
+#: The run that starts a race waits this long at most for a lane's first iteration, so that its
+#: first frame already moves (instead of showing iteration 0 until the next tick).
+FIRST_FRAME_SECONDS = 0.4
+#: A lane inside one denoiser call for longer than this says so in its caption.
+BUSY_SECONDS = 0.25
 LANES = ("a", "b", "c", "d")
 RACE_DENOISERS = tuple(n for n in denoisers.names()
                        if n != "mmse_gmm" and denoisers.available(n))
@@ -145,6 +152,15 @@ def lane_title(lane: str, c: race.Contender) -> str:
     return (f"{lane.upper()} · {solvers.entry(c.method).short} + {denoisers.label(c.denoiser)}")
 
 
+def short_title(lane: str, c: race.Contender) -> str:
+    """``A · RED-FP + TV``: the lane title with the denoiser's abbreviation when its label ends
+    with one, for captions, legends and titles in narrow columns (4 lanes at 800 px)."""
+    label = denoisers.label(c.denoiser)
+    abbreviation = re.search(r"\(([A-Z0-9-]+)\)$", label)
+    return (f"{lane.upper()} · {solvers.entry(c.method).short} + "
+            f"{abbreviation.group(1) if abbreviation else label}")
+
+
 active = LANES[: int(ss["lanes"])]
 contenders: dict[str, race.Contender] = {}
 lanes_box = st.container() if not present else st.expander("The contenders", expanded=False)
@@ -217,8 +233,8 @@ racing = current is not None and not current.done
 def lane_caption(v: race.LaneView) -> str:
     psnr = f"{v.psnr:.2f} dB" if v.psnr is not None else "—"
     text = f"iteration {v.iteration} · PSNR {psnr} · {v.status}"
-    if v.busy is not None and v.busy > 1.0:  # a slow denoiser: say it is working
-        text += f" · denoiser call {v.calls} for {v.busy:.0f} s"
+    if v.busy is not None and v.busy > BUSY_SECONDS:  # a slow denoiser: say it is working
+        text += f" · denoiser call {v.calls} for {v.busy:.1f} s"
     return text
 
 
@@ -229,12 +245,13 @@ def live_race() -> None:
         st.info("Press **Run** to start the race.")
         return
     views = r.views()
-    names = ss.get("race_setup", {}).get("labels", {})
+    names = {lane: short_title(lane, v.contender) for lane, v in views.items()}
     pics, curve = st.columns([3, 2])
     with pics:
         cols = st.columns(len(views))
         for col, (lane, v) in zip(cols, views.items(), strict=True):
-            col.image(np.clip(v.x, 0, 1), clamp=True, output_format="PNG", width="stretch",
+            # Encoded fast (every lane, every frame); "PNG" keeps Streamlit from re-encoding it.
+            col.image(layout.png(v.x), output_format="PNG", width="stretch",
                       caption=f"**{names.get(lane, lane)}** · {lane_caption(v)}")
     histories = {lane: v.history for lane, v in views.items()}
     methods = {lane: v.contender.method for lane, v in views.items()}
@@ -242,7 +259,8 @@ def live_race() -> None:
         st.plotly_chart(plots.convergence_figure(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             reference_psnr=race.degraded_psnr(r.problem), panels=("psnr",), columns=1,
-            height=360), key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
+            height=360).update_layout(legend_y=-0.3),  # below the axis title, not over it
+            key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
     objectives = {lane: r.objective_definition(lane) for lane in views}
     rows = -(-(2 + len(set(objectives.values()))) // 3)  # per-definition objective panels
     st.plotly_chart(plots.convergence_figure(
@@ -261,6 +279,8 @@ race_box = st.container(key="race_section")
 with race_box:
     st.subheader("3 · The race")
     ss["_full_run"] = True
+    if ss.get("_scroll_to_race") and current is not None:
+        current.wait_progress(FIRST_FRAME_SECONDS)  # the first frame shows iteration ≥ 1
     live_race()
     ss["_full_run"] = False
     if ss.pop("_scroll_to_race", False):
@@ -278,6 +298,10 @@ with race_box:
 
 
 # ---------------------------------------------------------------- 4 · results
+if racing and current.done:
+    # Finished during this run, whose live view registered the frame timer: rerun without it
+    # (it would keep redrawing a finished race 4 times a second) and draw the results there.
+    st.rerun()
 done: race.Race | None = ss.get("race")
 if done is not None and done.done:
     ss["_race_final_drawn"] = done
@@ -316,11 +340,15 @@ if done is not None and done.done:
             shown[f"{row['run'].upper()} · best (iteration {row['best_iter']})"] = v.best_x
     cols = st.columns(min(len(shown), 4))
     for i, (label, img) in enumerate(shown.items()):
-        cols[i % len(cols)].image(np.clip(img, 0, 1), clamp=True, output_format="PNG",
-                                  width="stretch", caption=label)
-    st.plotly_chart(plots.difference_figure(done.problem.truth, {
-        names.get(k, k): v.x for k, v in views.items()}), key="difference", width="stretch",
-        config=layout.CHART_CONFIG)
+        cols[i % len(cols)].image(layout.png(img), output_format="PNG", width="stretch",
+                                  caption=label)
+    difference = plots.difference_figure(done.problem.truth, {
+        short_title(k, v.contender): v.x for k, v in views.items()})
+    # Two short lines per title: one line per lane collides with its neighbour in narrow panels.
+    difference.for_each_annotation(lambda a: a.update(
+        text=a.text.replace(": x − truth", "<br>x − truth"), font_size=12))
+    difference.update_layout(margin_t=60)
+    st.plotly_chart(difference, key="difference", width="stretch", config=layout.CHART_CONFIG)
 
     src = setup.get("source", "camera")
     image_code = (f"images.builtin({src!r}, size={setup.get('size', 256)})"
@@ -341,8 +369,10 @@ if done is not None and done.done:
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("Histories (CSV)", done.histories_csv, "histories.csv", "text/csv",
                        key="dl_csv", on_click="ignore")
-    d2.download_button("Python snippet", code, "race.py", "text/x-python", key="dl_code",
-                       on_click="ignore")
+    # Generated on click like the others: a string's media URL goes stale when the session
+    # reruns between drawing and clicking (seen with 3 sessions racing at once).
+    d2.download_button("Python snippet", lambda: code, "race.py", "text/x-python",
+                       key="dl_code", on_click="ignore")
     summary_args = (done.problem.truth, race.degraded_view(done.problem),
                     {names.get(k, k): v.x for k, v in views.items()},
                     {names.get(k, k): v.history for k, v in views.items()},
@@ -363,7 +393,7 @@ if done is not None and done.done:
         "−(∇f + λ(x − D(x))) projected on the plane; lines: every lane's trajectory projected "
         "on it. One denoiser call per grid point."
     )
-    l1, l2, l3 = st.columns([2, 1, 1])
+    l1, l2, l3 = st.columns([3, 2, 2])  # the button keeps its label at 800 px
     l1.radio("Slice through the final iterate of", tuple(views), key="landscape_run",
              horizontal=True, format_func=lambda k: names.get(k, k))
     l2.select_slider("Grid", options=(7, 9, 11, 15, 21), value=11, key="landscape_n")

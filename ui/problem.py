@@ -20,6 +20,7 @@ from red_core import glossary, images, operators
 from red_core.lab import race
 from red_core.params import Param
 from red_core.problem import Problem, make_problem
+from ui import layout
 
 SIZES = (64, 128, 256, 384, 512)
 IMAGE_CHOICES = (*images.BUILTIN, "upload")
@@ -83,6 +84,13 @@ def shared_problem(source: str, size: int, degradation: str, params: tuple, nois
     return make_problem(_image, degradation, noise, seed, **dict(params))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def problem_pngs(key: tuple, _problem: Problem) -> tuple[bytes, bytes]:
+    """The truth and the degraded image as PNG bytes, encoded once per problem (``key``)."""
+    del key  # identifies _problem (not hashed)
+    return layout.png(_problem.truth), layout.png(race.degraded_view(_problem))
+
+
 def _upload() -> tuple[str, np.ndarray] | None:
     ss = st.session_state
     upload = st.file_uploader("PNG, JPEG, TIFF, BMP, GIF or WebP (up to 10 MB)", key="upload",
@@ -144,7 +152,8 @@ def setup_widgets(show_images: bool = True) -> Setup:
         source, image = ss["image"], builtin_image(ss["image"], int(ss["size"]))
     noise = float(ss["noise_sigma"]) / glossary.PIXEL_UNIT
     try:
-        images.check_size(image, spec.min_side(spec.resolve(params)), spec.label.lower())
+        what = spec.label.lower() + (f" ×{params['factor']}" if "factor" in params else "")
+        images.check_size(image, spec.min_side(spec.resolve(params)), what)
         key = (source, int(ss["size"]), spec.name, tuple(sorted(params.items())), noise,
                int(ss["seed"]))
         problem = shared_problem(*key, _image=image)
@@ -154,9 +163,10 @@ def setup_widgets(show_images: bool = True) -> Setup:
     degraded = race.degraded_psnr(problem)
     if show_images:
         t1, t2, t3 = st.columns([1, 1, 2])
-        t1.image(problem.truth, clamp=True, output_format="PNG", width="stretch",
+        truth_png, degraded_png = problem_pngs(key, problem)
+        t1.image(truth_png, output_format="PNG", width="stretch",
                  caption=f"Truth ({problem.shape[1]}×{problem.shape[0]})")
-        t2.image(race.degraded_view(problem), clamp=True, output_format="PNG", width="stretch",
+        t2.image(degraded_png, output_format="PNG", width="stretch",
                  caption=f"Degraded: PSNR {degraded:.2f} dB")
         with t3:
             st.metric(glossary.label("degraded_psnr"), f"{degraded:.2f} dB",

@@ -8,6 +8,13 @@ slow lane (BM3D: seconds per call) never holds back a fast one, and a page polls
 in the caller's thread instead (scripts, tests). A lane keeps its best iterate, so a run whose
 PSNR peaked can still hand out its best image (:mod:`red_core.solvers.health`).
 
+The lanes' iterates are exactly those of a solo :func:`red_core.solvers.run` with the same
+arguments. Only the statistics are thinned where they cost work: a lane whose algorithm does not
+hand ``D(x)`` at its iterate to the statistics (PnP-ADMM, PnP-PGD, RED-ADMM, RED-APG) would pay
+one extra denoiser call per iteration for its objective and stationarity residual, so those are
+evaluated every :data:`STATS_EVERY_EXTRA_CALL` iterations (and at the first and last); where
+they are evaluated their values are those of the solo run.
+
 Examples
 --------
 >>> from red_core import images
@@ -42,7 +49,8 @@ from red_core.solvers.records import RECORD_KEYS
 from red_core.theory import diagnostics, landscape
 
 __all__ = [
-    "IDLE_STOP_SECONDS", "MAX_CONTENDERS", "Contender", "LaneView", "ObjectiveNote", "Race",
+    "IDLE_STOP_SECONDS", "MAX_CONTENDERS", "STATS_EVERY_EXTRA_CALL", "Contender", "LaneView",
+    "ObjectiveNote", "Race",
     "cost_report", "degraded_psnr", "degraded_view", "make_problem", "objective_note", "snippet",
 ]
 
@@ -51,6 +59,9 @@ MAX_CONTENDERS = 4
 #: Lane threads stop by themselves when nobody has looked at the race for this long (a closed
 #: tab, a session that ended): no orphan run keeps a core busy.
 IDLE_STOP_SECONDS = 90.0
+#: A lane whose statistics need an extra denoiser call computes them every this many iterations
+#: (the PnP-ADMM + TV lane of the default race spent 3× its own time on them at every one).
+STATS_EVERY_EXTRA_CALL = 4
 
 
 def degraded_view(problem: Problem) -> np.ndarray:
@@ -139,15 +150,20 @@ class LaneView:
 
 class _Lane:
     def __init__(self, label: str, contender: Contender, problem: Problem, stats: bool,
-                 objective_lam: float | None, probes: tuple[np.ndarray, ...]):
+                 objective_lam: float | None, probes: tuple[np.ndarray, ...],
+                 stats_every: int | None):
         c = contender
         self.label, self.contender = label, c
         self.denoiser = denoisers.build(c.denoiser, c.denoiser_sigma, **c.denoiser_params)
         self.watched = _Watched(self.denoiser)
+        if stats_every is None:
+            stats_every = (1 if not stats or solvers.entry(c.method).denoised_at_iterate
+                           else STATS_EVERY_EXTRA_CALL)
+        self.stats_every = stats_every
         # iterate() checks every argument now: a bad value is a ValueError of Race(...)
         self.stream = solvers.iterate(c.method, problem, self.watched, max_iter=c.max_iter,
-                                      tol=c.tol, stats=stats, objective_lam=objective_lam,
-                                      probes=probes, **c.params)
+                                      tol=c.tol, stats=stats, stats_every=stats_every,
+                                      objective_lam=objective_lam, probes=probes, **c.params)
         self.trace = solvers.Trace(problem.x0)
         self.best_x, self.best_psnr = problem.x0, -math.inf
         self.lock = threading.Lock()  # guards trace/best against a reader's snapshot
@@ -196,6 +212,9 @@ class Race:
         Compute objective and residual (see :func:`red_core.solvers.iterate`).
     objective_lam : float, optional
         One λ for every lane's objective, so the curves compare (default: each its own).
+    stats_every : int, optional
+        Evaluate the statistics every this many iterations; default: at every iteration where
+        they are free, every :data:`STATS_EVERY_EXTRA_CALL` where they cost a denoiser call.
 
     Raises
     ------
@@ -209,6 +228,8 @@ class Race:
         contenders: Mapping[str, Contender],
         stats: bool = True,
         objective_lam: float | None = None,
+        *,
+        stats_every: int | None = None,
     ):
         if not 1 <= len(contenders) <= MAX_CONTENDERS:
             raise ValueError(f"a race has 1 to {MAX_CONTENDERS} contenders, got "
@@ -218,7 +239,8 @@ class Race:
         # Two directions fixed now, so trajectories can be drawn on the cost landscape later.
         self.basis = landscape.directions(problem, "truth" if problem.truth is not None
                                           else "random")
-        self._lanes = {label: _Lane(label, c, problem, stats, objective_lam, self.basis)
+        self._lanes = {label: _Lane(label, c, problem, stats, objective_lam, self.basis,
+                                    stats_every)
                        for label, c in contenders.items()}
         self._threads: list[threading.Thread] = []
         self._seen = time.monotonic()
@@ -259,6 +281,20 @@ class Race:
         for thread in self._threads:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return self.done
+
+    def wait_progress(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` s) until some lane has made its first iteration or every
+        lane has ended: a page that draws then shows a first frame that moves. True if so."""
+        deadline = time.monotonic() + timeout
+        lanes = list(self._lanes.values())
+        while True:
+            if (any(lane.trace.iterations >= 1 for lane in lanes)
+                    or all(lane.trace.done for lane in lanes)):
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(0.01, left))
 
     def advance(self, budget: float) -> int:
         """Without threads: step the unfinished lanes in turn, one iteration each, for about

@@ -88,5 +88,6 @@ register(Algorithm(
     params=(_BETA,), defaults=lambda problem, D: {"beta": pnp_beta(D)},
     update="x ← prox_{f/β}(z); z ← D(x)",
     formula=r"x \leftarrow \mathrm{prox}_{f/\beta}(z);\; z \leftarrow D(x)",
-    sigma_group="pnp-split", step_rule=_NO_STEP, colour="#2ca02c", lower_when_diverging="beta",
+    sigma_group="pnp-split", step_rule=_NO_STEP, colour="#2ca02c", denoised_at_iterate=True,
+    lower_when_diverging="beta",
 ))

@@ -149,7 +149,8 @@ register(Algorithm(
     derived=lambda problem, p: {"step": 1.9 / (problem.lipschitz + p["lam"])},
     update="x ← x − μ(∇f(x) + λ(x − D(x)))",
     formula=r"x_{k+1} = x_k - \mu\big(\nabla f(x_k) + \lambda\,(x_k - D(x_k))\big)",
-    sigma_group="red", step_rule="μ < 2/(L_f + λ)", colour="#d62728", lower_when_diverging="step",
+    sigma_group="red", step_rule="μ < 2/(L_f + λ)", colour="#d62728", denoised_at_iterate=True,
+    lower_when_diverging="step",
     step_bound=lambda problem, p: (safe_step(problem, p["lam"]), True),
 ))
 register(Algorithm(
@@ -158,7 +159,8 @@ register(Algorithm(
     update="(AᵀA/σ² + λI) x ← Aᵀy/σ² + λD(x)",
     formula=r"\big(A^\top A/\sigma_e^2 + \lambda I\big)\,x_{k+1} = A^\top y/\sigma_e^2 "
             r"+ \lambda D(x_k)",
-    sigma_group="red", step_rule=_NO_STEP, colour="#ff7f0e", lower_when_diverging="lam",
+    sigma_group="red", step_rule=_NO_STEP, colour="#ff7f0e", denoised_at_iterate=True,
+    lower_when_diverging="lam",
 ))
 register(Algorithm(
     "red-admm", "RED alternating directions", "RED-ADMM", "red", red_admm,
@@ -184,7 +186,8 @@ register(Algorithm(
     update="x ← prox_{f/(λL)}(v); v ← D(x)/L + (1 − 1/L)x",
     formula=r"x_k = \mathrm{prox}_{f/(\lambda L)}(v_{k-1});\; v_k = \tfrac1L D(x_k) "
             r"+ (1 - \tfrac1L)\,x_k",
-    sigma_group="red", step_rule=_NO_STEP, colour="#e377c2", lower_when_diverging="lam",
+    sigma_group="red", step_rule=_NO_STEP, colour="#e377c2", denoised_at_iterate=True,
+    lower_when_diverging="lam",
 ))
 register(Algorithm(
     "red-dpg", "RED dynamic proximal gradient", "RED-DPG", "red", red_dpg,
@@ -195,7 +198,8 @@ register(Algorithm(
     update="RED-PG with L_k growing from L₀ to L_∞",
     formula=r"\text{RED-PG with } L_k = \big(1/L_\infty + (1/L_0 - 1/L_\infty)/\sqrt{k+1}"
             r"\big)^{-1}",
-    sigma_group="red", step_rule=_NO_STEP, colour="#bcbd22", lower_when_diverging="lam",
+    sigma_group="red", step_rule=_NO_STEP, colour="#bcbd22", denoised_at_iterate=True,
+    lower_when_diverging="lam",
 ))
 register(Algorithm(
     "red-apg", "RED accelerated proximal gradient", "RED-APG", "red", red_apg,

@@ -51,6 +51,9 @@ class Algorithm:
         ``step_bound(problem, params) -> (bound, strict)`` for methods with a step size.
     lower_when_diverging : str
         The parameter to lower when the run diverges.
+    denoised_at_iterate : bool
+        Its states carry ``D(x)`` at the iterate, so the runner's objective and residual cost no
+        extra denoiser call (RED-GD, RED-FP, RED-PG/DPG, PnP-HQS).
     derived : callable, optional
         ``derived(problem, params) -> dict``: defaults that follow other parameters, applied
         after the given values (RED-GD's step follows λ, RED-ADMM's β is λ).
@@ -71,6 +74,7 @@ class Algorithm:
     step_rule: str
     lower_when_diverging: str
     colour: str = "#555555"
+    denoised_at_iterate: bool = False
     derived: Callable[[Problem, Mapping[str, Any]], dict[str, Any]] | None = None
     step_bound: Callable[[Problem, Mapping[str, Any]], tuple[float, bool]] | None = None
 

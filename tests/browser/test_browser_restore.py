@@ -1,59 +1,317 @@
-"""Browser tests: the live race on "Restore an image", its downloads, and "RED vs PnP"."""
+"""Browser tests of "Restore an image": the live race, its downloads, a slow lane, uploads across
+pages, the race on one screen at 1400×900 and a usable page at 800 px."""
+
+from __future__ import annotations
 
 import csv
 import io
 import re
+from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from browser_utils import assert_no_exception, open_page, screenshot, wait_idle
+from browser_utils import artifact_path, assert_no_exception, open_page, screenshot, wait_idle
+
+RESULTS = "4 · Results"
+CAPTIONS = "[data-testid='stImageCaption']"
+
+
+def captions(page) -> list[str]:
+    return page.locator(CAPTIONS).all_text_contents()
+
+
+def lane_caption(page, lane: str) -> str:
+    found = [c for c in captions(page) if c.startswith(f"{lane} · ")]
+    return found[0] if found else ""
 
 
 @pytest.mark.browser
 def test_race_curves_table_and_csv(page, app_server):
-    open_page(page, app_server, "/restore?size=128&red_iters=40&pnp_iters=40")
+    open_page(page, app_server, "/restore?size=128&a_iters=40&b_iters=40")
     assert_no_exception(page)
-    screenshot(page, "restore-before-run")
     page.get_by_role("button", name="Run").click()
     # The race advances in a fragment that reruns itself: wait for the results section.
-    page.get_by_text("4 · Results").wait_for(timeout=120_000)
+    page.get_by_text(RESULTS).wait_for(timeout=120_000)
     wait_idle(page)
     assert_no_exception(page)
     chart = page.locator("[data-testid='stPlotlyChart']").first
     chart.wait_for()
     legend = chart.locator(".legendtext").all_text_contents()
-    assert any(t.startswith("RED") for t in legend) and any(t.startswith("PnP") for t in legend)
-    assert chart.locator("path.js-line").count() >= 8  # 2 runs × 4 panels
-    table = page.locator("[data-testid='stDataFrame']").first
-    table.wait_for()
+    assert any(t.startswith("A ·") for t in legend) and any(t.startswith("B ·") for t in legend)
+    curves = page.locator("[data-testid='stPlotlyChart']").nth(1)
+    assert curves.locator("path.js-line").count() >= 6  # 2 lanes × 3 panels
+    page.locator("[data-testid='stDataFrame']").first.wait_for()
     screenshot(page, "restore-after-race")
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Histories (CSV)").click()
-    text = open(info.value.path(), encoding="utf-8").read()
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert {r["run"] for r in rows} == {"RED", "PnP"}
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
+    assert {r["run"] for r in rows} == {"a", "b"}
     assert {"iter", "psnr", "objective", "residual", "rel_change", "time"} <= set(rows[0])
     assert max(int(r["iter"]) for r in rows) >= 5
 
-    page.get_by_role("link", name="Compare the cost and guarantees of these two runs").click()
+    page.get_by_role("link", name="Compare the cost and guarantees of these runs").click()
     wait_idle(page)
     assert_no_exception(page)
-    page.get_by_text("What kind of fixed point each reached").wait_for()
-    screenshot(page, "compare")
 
 
 @pytest.mark.browser
 def test_stop_ends_a_long_race(page, app_server):
-    open_page(page, app_server, "/restore?size=256&red_iters=5000&pnp_iters=5000"
-                                "&red_tol=0&pnp_tol=0")
+    open_page(page, app_server, "/restore?size=256&a_iters=5000&b_iters=5000&a_tol=0&b_tol=0")
     page.get_by_role("button", name="Run").click()
-    # The live view advances several iterations per frame: wait for any running frame past 0.
     page.get_by_text(re.compile(r"iteration [1-9]\d* · .* · running")).first.wait_for(
         timeout=60_000)
     page.get_by_role("button", name="Stop").click()
-    page.get_by_text("4 · Results").wait_for(timeout=60_000)
+    page.get_by_text(RESULTS).wait_for(timeout=60_000)
     wait_idle(page)
-    captions = page.locator("[data-testid='stImageCaption']").all_text_contents()
-    assert sum(c.endswith("· stopped") for c in captions) == 2, captions
+    assert sum(c.endswith("· stopped") for c in captions(page)) == 2, captions(page)
     assert_no_exception(page)
+
+
+# --------------------------------------------------------------------------- a slow lane
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_bm3d_lane_works_visibly_while_the_other_finishes(page, app_server):
+    """BM3D (about a second per call at 128² here) in lane B: lane A finishes its iterations
+    while B is still running, and B's caption says which call it is in and for how long."""
+    open_page(page, app_server, "/restore?size=128&a_iters=30&b_denoiser=bm3d&b_iters=400"
+                                "&b_tol=0")
+    page.get_by_role("button", name="Run").click()
+    busy = re.compile(r"^B · .* · running · denoiser call \d+ for \d+\.\d s$")
+    seen_busy = seen_a_done = False
+    for _ in range(600):
+        page.wait_for_timeout(100)
+        now = captions(page)
+        seen_busy |= any(busy.match(c) for c in now)
+        a = lane_caption(page, "A")
+        if a.endswith("max_iter") or a.endswith("converged"):
+            seen_a_done = True
+            assert lane_caption(page, "B").split(" · ")[-1].startswith(("running",
+                                                                         "denoiser call"))
+        if seen_busy and seen_a_done:
+            break
+    screenshot(page, "restore-bm3d-lane")
+    assert seen_busy, captions(page)
+    assert seen_a_done and "iteration 30 · " in lane_caption(page, "A"), captions(page)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text(RESULTS).wait_for(timeout=120_000)
+    assert_no_exception(page)
+
+
+# --------------------------------------------------------------------------- uploads
+
+SIZE = 64
+
+
+def _png(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _ramp(height: int, width: int) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width]
+    return ((np.sin(x / 7.0) * np.cos(y / 11.0) + 1) * 127.5).astype(np.uint8)
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` (reopened if a rerun closed it)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator("[data-testid='stSelectbox']").filter(
+        has=page.get_by_text(label, exact=True)).first
+    item = page.get_by_role("option", name=option, exact=True)
+    for _ in range(10):
+        wait_idle(page)
+        box.get_by_role("button", name="Open").click()
+        try:
+            item.wait_for(timeout=3_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        item.click()
+        wait_idle(page)
+        return
+    raise AssertionError(f"option {option!r} of {label!r} never showed")
+
+
+def _shown(page, label: str) -> list[str]:
+    """The values the browser shows in the selectboxes labelled ``label``."""
+    boxes = page.locator("[data-testid='stSelectbox']").filter(
+        has=page.locator("[data-testid='stWidgetLabel']", has_text=label))
+    return [box.get_by_role("combobox").input_value() for box in boxes.all()]
+
+
+def _degraded_psnr(page) -> str:
+    metric = page.locator("[data-testid='stMetric']").filter(
+        has_text="PSNR of the degraded image").first
+    return metric.locator("[data-testid='stMetricValue']").inner_text()
+
+
+def _sidebar_link(page, title: str):
+    return page.locator("[data-testid='stSidebarNav'] a").filter(has_text=title).first
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_an_upload_survives_a_page_change(page, app_server, tmp_path):
+    """Through the file chooser: a damaged file shows its message, a good one its notice; the
+    race runs on it; after a visit to another page through the sidebar the upload is still the
+    problem and the finished race's results are still shown."""
+    open_page(page, app_server, f"/restore?size={SIZE}&a_method=red-admm&b_denoiser=nlm"
+                                "&a_iters=7&b_iters=9")
+    assert _shown(page, "Algorithm")[0].startswith("RED-ADMM")
+    _choose(page, "Image", "Upload your own…")
+    bad, good = tmp_path / "cut.png", tmp_path / "photo.png"
+    data = _png(np.random.default_rng(0).integers(0, 256, (120, 120), dtype=np.uint8))
+    bad.write_bytes(data[: len(data) // 2])
+    good.write_bytes(_png(_ramp(80, 100)))
+    with page.expect_file_chooser() as chooser:
+        page.locator("[data-testid='stFileUploaderDropzone'] button").first.click()
+    chooser.value.set_files(str(bad))
+    page.get_by_text("This image file is incomplete or damaged").wait_for()
+    wait_idle(page)
+    assert_no_exception(page)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(good))
+    page.get_by_text("scaled down from 100×80 to 64×51").wait_for()
+    wait_idle(page)
+    assert_no_exception(page)
+    degraded = _degraded_psnr(page)
+    assert _shown(page, "Denoiser") == ["Total variation (TV)", "Non-local means (NLM)"]
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text(RESULTS).wait_for(timeout=180_000)
+    wait_idle(page)
+    assert "iteration 7 · " in lane_caption(page, "A"), captions(page)
+    for other in ("RED in one page", "RED vs PnP: cost and guarantees"):
+        _sidebar_link(page, other).click()
+        wait_idle(page)
+        assert_no_exception(page)
+        _sidebar_link(page, "Restore an image").click()
+        wait_idle(page)
+        assert_no_exception(page)
+        page.get_by_text("Using your image photo.png").wait_for()
+        assert _degraded_psnr(page) == degraded, other
+        body = page.locator("[data-testid='stMain']").inner_text()
+        assert "Link settings not used" not in body and "Ignored" not in body, other
+        assert "set-up changed" not in body, other
+        page.get_by_text(RESULTS).wait_for()
+        assert "iteration 7 · " in lane_caption(page, "A"), (other, captions(page))
+    screenshot(page, "upload-after-page-change")
+
+
+# --------------------------------------------------------------------------- layout
+
+VIEWPORT_JS = """(selectors) => selectors.map((s) => [...document.querySelectorAll(s)].map((e) => {
+    const r = e.getBoundingClientRect();
+    return [r.top, r.bottom, r.left, r.right];
+}))"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lanes", [2, 4])
+def test_run_brings_the_images_and_the_psnr_curve_on_one_screen(browser, app_server, lanes):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    long = "&".join(f"{lane}_iters=5000&{lane}_tol=0" for lane in "abcd")
+    try:
+        open_page(page, app_server, f"/restore?lanes={lanes}&{long}")
+        page.get_by_role("button", name="Run").click()  # below the fold: Playwright scrolls
+        page.get_by_text(re.compile(r"iteration [1-9]\d* · .* · running")).first.wait_for(
+            timeout=60_000)
+        page.locator(".st-key-race_section [data-testid='stPlotlyChart'] svg").first.wait_for()
+        page.wait_for_timeout(1000)  # the smooth scroll
+        heading, pics, charts = page.evaluate(VIEWPORT_JS, [
+            ".st-key-race_section h3", ".st-key-race_section [data-testid='stImage'] img",
+            ".st-key-race_section [data-testid='stPlotlyChart']"])
+        path = artifact_path(f"restore-race-1400x900-{lanes}-lanes")
+        page.screenshot(path=str(path))
+        charts = [c for c in charts if c[1] > c[0]]  # a chart being replaced has no height
+        assert heading and len(pics) == lanes and charts, path
+        viewport = page.viewport_size
+        for top, bottom, left, right in [heading[0], *pics, charts[0]]:  # [0]: the PSNR curve
+            assert top >= -2 and bottom <= viewport["height"] + 1, (top, bottom, path)
+            assert left >= 0 and right <= viewport["width"] + 1, path
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text(RESULTS).wait_for(timeout=60_000)
+        assert_no_exception(page)
+    finally:
+        context.close()
+
+
+CUT_JS = """() => {
+  const cut = [];
+  const check = (el, what) => {
+    if (el.offsetParent === null) return;  // not shown
+    if (el.scrollWidth > el.clientWidth + 1) cut.push([what, el.innerText.slice(0, 60),
+                                                         el.scrollWidth, el.clientWidth]);
+  };
+  document.querySelectorAll("[data-testid='stSelectbox'] [data-baseweb='select'] div")
+    .forEach((e) => { if (e.children.length === 0 && e.innerText) check(e, "select"); });
+  document.querySelectorAll("[data-testid='stSelectbox'] input")
+    .forEach((e) => check(e, "select input"));
+  document.querySelectorAll("button p, button [data-testid='stMarkdownContainer']")
+    .forEach((e) => check(e, "button"));
+  document.querySelectorAll("[data-testid='stWidgetLabel'] p").forEach((e) => check(e, "label"));
+  document.querySelectorAll("[data-testid='stImageCaption']").forEach((e) => check(e, "caption"));
+  return cut;
+}"""
+
+TITLES_JS = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+  .map((chart) => {
+  const box = chart.getBoundingClientRect();
+  const titles = [...chart.querySelectorAll(".annotation-text, .gtitle")].map((t) => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.right, r.top, r.bottom];
+  });
+  return [box.left, box.right, titles];
+})"""
+
+
+def _overlap(a, b) -> bool:
+    return a[1] < b[2] - 1 and b[1] < a[2] - 1 and a[3] < b[4] - 1 and b[3] < a[4] - 1
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+def test_narrow_window_800px(browser, app_server):
+    """At 800 px: the sidebar is folded on the first load, no select box, button, label or
+    caption is cut, and no two figure titles collide or leave their figure."""
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    page = context.new_page()
+    try:
+        open_page(page, app_server, "/restore?lanes=4&a_iters=8&b_iters=8&c_iters=8&d_iters=8"
+                                    "&size=64")
+        page.wait_for_timeout(800)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert sidebar.get_attribute("data-collapsed") == "true", "sidebar not folded"
+        box = sidebar.bounding_box()
+        assert box is None or box["x"] + box["width"] <= 1, box
+        screenshot(page, "restore-800px")
+        assert page.evaluate(CUT_JS) == []
+        page.get_by_role("button", name="Run").click()
+        page.get_by_text(RESULTS).wait_for(timeout=180_000)
+        wait_idle(page)
+        page.wait_for_timeout(500)
+        screenshot(page, "restore-800px-after-race")
+        assert page.evaluate(CUT_JS) == []
+        for left, right, titles in page.evaluate(TITLES_JS):
+            for text, t_left, t_right, _, _ in titles:
+                assert t_left >= left - 1 and t_right <= right + 1, (text, t_left, t_right)
+            for i, a in enumerate(titles):
+                for b in titles[i + 1:]:
+                    assert not _overlap(a, b), (a[0], b[0])
+        assert_no_exception(page)
+        # The user may open the sidebar again: it is not folded at every rerun.
+        page.locator("[data-testid='stExpandSidebarButton']").click()
+        page.wait_for_timeout(500)
+        page.get_by_role("button", name="Run").click()
+        wait_idle(page)
+        assert sidebar.get_attribute("data-collapsed") == "false"
+    finally:
+        context.close()

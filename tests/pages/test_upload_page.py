@@ -21,6 +21,8 @@ from PIL import Image
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from helpers import degradation_case
+
 APP = str(Path(__file__).parents[2] / "app.py")
 SIZE = 64  # the page's smallest "Size (longer side)": uploads are scaled to it
 
@@ -91,17 +93,26 @@ def animated_png() -> bytes:
 
 def restore_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["size"] = str(SIZE)
     at.run()
     at.switch_page("pages/restore.py").run()
+    at.selectbox(key="size").set_value(SIZE).run()
     assert not at.exception, at.exception
+    return at
+
+
+def set_degradation(at: AppTest, case: str) -> AppTest:
+    """Choose a degradation case (``super_resolution_x3``: super-resolution, factor 3)."""
+    name, params = degradation_case(case)
+    at.selectbox(key="degradation").set_value(name).run()
+    for key, value in params.items():
+        at.selectbox(key=f"{name}.{key}").set_value(value)
     return at
 
 
 def upload(at: AppTest, name: str, data: bytes, mime: str = "image/png",
            degradation: str | None = None) -> AppTest:
     if degradation is not None:
-        at.selectbox(key="degradation").set_value(degradation)
+        set_degradation(at, degradation)
     at.selectbox(key="image").set_value("upload").run()
     assert not at.exception, at.exception
     assert any("Choose an image file" in i.value for i in at.info)
@@ -118,7 +129,7 @@ def notices(at: AppTest) -> list[str]:
 
 
 def degraded_psnr(at: AppTest) -> float | None:
-    values = [m.value for m in at.metric if m.label == "PSNR of the degraded image"]
+    values = [m.value for m in at.metric if m.label.startswith("PSNR of the degraded image")]
     return float(values[0].split()[0]) if values else None
 
 
@@ -238,75 +249,47 @@ def test_image_too_small_for_super_resolution_names_the_minimum(at):
     assert errors(at) == [
         "This image is 20×20 pixels; super-resolution ×3 needs at least 24 pixels on each side."
     ]
-    at.selectbox(key="degradation").set_value("super_resolution_x2").run()  # needs 16: fine
+    set_degradation(at, "super_resolution_x2").run()  # needs 16: fine
     assert not at.error, errors(at)
     assert degraded_psnr(at) is not None
     assert_page_still_works(at)
 
 
-
-# --------------------------------------------------------------------------- in the browser
-
-
-def _choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label`` (reopened if a rerun closed it)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    from browser_utils import wait_idle
-
-    box = page.locator("[data-testid='stSelectbox']").filter(
-        has=page.get_by_text(label, exact=True)).first
-    item = page.get_by_role("option", name=option, exact=True)
-    for _ in range(10):
-        wait_idle(page)
-        box.get_by_role("button", name="Open").click()
-        try:
-            item.wait_for(timeout=3_000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        item.click()
-        wait_idle(page)
-        return
-    raise AssertionError(f"option {option!r} of {label!r} never showed")
+# --------------------------------------------------------------------------- across pages
 
 
-def _shown(page, label: str) -> list[str]:
-    """The values the browser shows in the selectboxes labelled ``label``."""
-    boxes = page.locator("[data-testid='stSelectbox']").filter(
-        has=page.locator("[data-testid='stWidgetLabel']", has_text=label))
-    return [box.get_by_role("combobox").input_value() for box in boxes.all()]
+def _result_titles(at: AppTest) -> list[str]:
+    return [h.value for h in at.subheader]
 
 
-@pytest.mark.browser
-@pytest.mark.timeout(300)
-def test_upload_in_the_browser_keeps_the_setup(page, app_server, tmp_path):
-    """The real upload path (``set_input_files`` on the uploader): a damaged file shows its
-    message, a good one its notice, and the contenders keep the setup from the URL."""
-    from browser_utils import assert_no_exception, open_page, screenshot, wait_idle
+def test_upload_survives_a_page_change_with_its_results(at):
+    """Upload, race, visit another page, come back: the upload is still the problem (same
+    degraded PSNR, no notice about ignored link settings) and the finished race's results are
+    still shown."""
+    upload(at, "photo.png", valid_png())
+    assert not at.error, errors(at)
+    before = degraded_psnr(at)
+    at.number_input(key="a_iters").set_value(3)
+    at.number_input(key="b_iters").set_value(3)
+    at.button(key="run").click().run()
+    assert at.session_state["race"].wait(120)
+    at.run()
+    assert "4 · Results" in _result_titles(at), _result_titles(at)
+    for page in ("pages/home.py", "pages/compare.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        at.switch_page("pages/restore.py").run()
+        assert not at.exception, at.exception
+        assert at.selectbox(key="image").value == "upload"
+        assert degraded_psnr(at) == before, page
+        captions = [c.value for c in at.caption]
+        assert any("Using your image **photo.png**" in c for c in captions), captions
+        assert not any("Link settings not used" in c or "Ignored" in c for c in captions), captions
+        assert not any("set-up changed" in i for i in notices(at)), notices(at)
+        assert "4 · Results" in _result_titles(at), (page, _result_titles(at))
+    # A new file replaces the kept one.
+    at.file_uploader(key="upload").upload("ramp.png", _png(_ramp(64, 64)), "image/png").run()
+    assert degraded_psnr(at) != before
+    assert any("set-up changed" in i for i in notices(at)), notices(at)
 
-    open_page(page, app_server, f"/restore?size={SIZE}&red_method=red-admm&pnp_denoiser=nlm"
-                                "&red_iters=7&pnp_iters=9")
-    assert _shown(page, "Algorithm") == ["red-admm", "pnp-admm"]
-    _choose(page, "Image", "Upload your own…")
-    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
-    bad, good = tmp_path / "cut.png", tmp_path / "photo.png"
-    bad.write_bytes(truncated_png())
-    good.write_bytes(valid_png())
-    uploader.set_input_files(str(bad))
-    page.get_by_text("This image file is incomplete or damaged").wait_for()
-    wait_idle(page)
-    assert_no_exception(page)
-    uploader.set_input_files(str(good))
-    page.get_by_text("scaled down from 100×80 to 64×51").wait_for()
-    wait_idle(page)
-    assert_no_exception(page)
-    screenshot(page, "upload-in-the-browser")
-    assert _shown(page, "Algorithm") == ["red-admm", "pnp-admm"]
-    assert _shown(page, "Denoiser") == ["tv", "nlm"]
-    page.get_by_role("button", name="Run").click()
-    page.get_by_text("4 · Results").wait_for(timeout=180_000)
-    wait_idle(page)
-    captions = page.locator("[data-testid='stImageCaption']").all_text_contents()
-    assert any(c.startswith("RED · red-admm · iteration 7 ·") for c in captions), captions
-    assert any(c.startswith("PnP · pnp-admm ·") for c in captions), captions
+

@@ -1,20 +1,20 @@
-"""Many users at once: sessions share nothing by accident and each gets its own result.
+"""Many lanes and many users at once: nothing is shared by accident, a slow lane holds nobody back.
 
-Streamlit runs every browser session's script in its own thread of one process. The "Restore an
-image" page shares one read-only :class:`~red_core.solvers.Problem` between the sessions that ask
-for the same setup (``st.cache_resource``) and keeps everything else per session
-(``st.session_state``). These tests check that sharing from the library side (solvers never
-write into a Problem; races in threads match races alone) and from the browser side: several
-sessions race on the same server at the same time, each with its own settings from the URL, and
-each must get exactly (to 1e-9) the PSNRs the same race gives in this process, alone.
+Streamlit runs every browser session's script in its own thread of one process, and every race
+runs each of its lanes in a thread of its own (:meth:`red_core.lab.race.Race.start`). The
+"Restore an image" page shares one read-only :class:`~red_core.problem.Problem` between the
+sessions that ask for the same setup (``st.cache_resource``) and keeps everything else per
+session. These tests check, from the library side, that solvers never write into a Problem, that
+races whose lanes run in threads — many races at once — give exactly the iterates of solo
+:func:`red_core.solvers.run` calls, and that a slow denoiser in one lane neither holds back the
+other lane nor hides that it is working (on the page too, through AppTest). The same check with
+real browser sessions is ``tests/browser/test_browser_concurrency.py``.
 """
 
 from __future__ import annotations
 
 import ast
-import asyncio
-import csv
-import io
+import re
 import threading
 import time
 from pathlib import Path
@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from browser_utils import CHROMIUM_ARGS, CHROMIUM_PATH, IDLE_SELECTOR, artifact_path
-from helpers import problem_for
+from helpers import open_app, problem_for
 from red_core import denoisers, images, solvers
 from red_core.lab import race
 
@@ -70,12 +69,7 @@ def test_solvers_never_write_into_a_shared_problem(degradation):
     assert not rebound, rebound
 
 
-def _race(problem: solvers.Problem, contenders: dict[str, race.Contender]) -> dict[str, list]:
-    r = race.Race(problem, contenders)
-    while not r.done:
-        r.advance(0.01)  # small chunks: many thread switches between iterations
-    return {k: [h["psnr"] for h in v] for k, v in r.histories().items()}
-
+# --------------------------------------------------------------------------- lanes in threads
 
 CONTENDER_SETS = [
     {"RED": race.Contender("red-fp", "tv", 5 / 255, max_iter=12, tol=0),
@@ -85,40 +79,74 @@ CONTENDER_SETS = [
     {"RED": race.Contender("red-gd", "wavelet", 6 / 255, max_iter=12, tol=0),
      "PnP": race.Contender("pnp-pgd", "tv", 2 / 255, max_iter=12, tol=0)},
     {"RED": race.Contender("red-apg", "symmetric_nlm", 8 / 255, max_iter=8, tol=0),
-     "PnP": race.Contender("pnp-admm", "nlm", 20 / 255, {"beta": 900.0}, max_iter=8, tol=0)},
+     "PnP": race.Contender("pnp-admm", "nlm", 20 / 255, {"beta": 900.0}, max_iter=8, tol=0),
+     "GD": race.Contender("red-gd", "tv", 5 / 255, max_iter=8, tol=0),
+     "HQS": race.Contender("pnp-hqs", "tv", 15 / 255, max_iter=8, tol=0)},
 ]
 
 
-@pytest.mark.timeout(180)
-def test_races_in_threads_match_races_alone():
-    """Races in threads on one shared Problem (as sessions on one server) give exactly the
-    results of the same races run one after the other."""
+def solo(problem, c: race.Contender, lam: float | None) -> solvers.Result:
+    """The lane run alone, as the page's "Python snippet" runs it."""
+    return solvers.run(c.method, problem, denoisers.build(c.denoiser, c.denoiser_sigma),
+                       max_iter=c.max_iter, tol=c.tol, objective_lam=lam, **c.params)
+
+
+def assert_lane_is_solo(view: race.LaneView, alone: solvers.Result) -> None:
+    """Same iterates, PSNRs, status; the statistics equal wherever the lane evaluated them."""
+    assert view.status == alone.status, (view.label, view.message)
+    np.testing.assert_array_equal(view.x, alone.x, err_msg=view.label)
+    assert [h["psnr"] for h in view.history] == [h["psnr"] for h in alone.history]
+    assert [h["rel_change"] for h in view.history] == [h["rel_change"] for h in alone.history]
+    for got, want in zip(view.history, alone.history, strict=True):
+        if got["objective"] is not None:
+            assert got["objective"] == want["objective"], (view.label, got["iter"])
+            assert got["residual"] == want["residual"], (view.label, got["iter"])
+    assert view.history[-1]["objective"] is not None  # the last record always has them
+
+
+@pytest.mark.timeout(300)
+def test_races_with_lane_threads_match_solo_runs():
+    """Eight races at once (as sessions on one server), every lane in a thread of its own, on
+    one shared Problem: each lane gives exactly the iterates of its solo ``solvers.run``."""
     problem = problem_for(images.builtin("camera", 48), "gaussian_blur", 0.02)
-    alone = [_race(problem, c) for c in CONTENDER_SETS]
-    together: list = [None] * (2 * len(CONTENDER_SETS))
-    errors: list = []
+    lam = solvers.default_params("red-fp", problem)["lam"]
+    alone = [{k: solo(problem, c, lam) for k, c in cs.items()} for cs in CONTENDER_SETS]
+    races = [race.Race(problem, CONTENDER_SETS[i % len(CONTENDER_SETS)], objective_lam=lam)
+             for i in range(2 * len(CONTENDER_SETS))]
+    for r in races:
+        r.start()
+    for r in races:
+        assert r.wait(240), r.statuses()
+    threads = {t.name for t in threading.enumerate()}
+    assert not any(name.startswith("race-lane") for name in threads), threads  # all ended
+    for i, r in enumerate(races):
+        for label, view in r.views().items():
+            assert_lane_is_solo(view, alone[i % len(CONTENDER_SETS)][label])
 
-    def work(i: int) -> None:
-        try:
-            together[i] = _race(problem, CONTENDER_SETS[i % len(CONTENDER_SETS)])
-        except Exception as error:  # reported below, in the test's thread
-            errors.append(error)
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(together))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=150)
-    assert not errors, errors
-    for i, result in enumerate(together):
-        assert result == alone[i % len(CONTENDER_SETS)], i
+def test_statistics_are_thinned_only_where_they_cost_a_denoiser_call():
+    problem = problem_for(images.builtin("coins", 32), "gaussian_blur", 0.02)
+    r = race.Race(problem, CONTENDER_SETS[0])
+    while not r.done:
+        r.advance(1.0)
+    every = race.STATS_EVERY_EXTRA_CALL
+    red, pnp = r.histories()["RED"], r.histories()["PnP"]
+    assert all(h["objective"] is not None for h in red)  # RED-FP hands D(x) over: free
+    assert red[-1]["stats_denoiser_calls"] == 0
+    kept = [h["iter"] for h in pnp if h["objective"] is not None]
+    assert kept == sorted({*range(0, 13, every), 12}), kept
+    assert pnp[-1]["stats_denoiser_calls"] == len(kept)
+    full = race.Race(problem, CONTENDER_SETS[0], stats_every=1)
+    while not full.done:
+        full.advance(1.0)
+    assert all(h["objective"] is not None for h in full.histories()["PnP"])
 
 
 def test_stop_and_advance_from_another_thread_while_a_race_advances(monkeypatch):
     """Streamlit starts a session's new run (fast reruns) while its previous run may still be
-    inside ``Race.advance`` in another thread: a Stop click (``stop()``) or the next tick of
-    the live fragment (``advance()``) then meets a race that is mid-iteration. Neither may
-    raise ("generator already executing"); the stop wins."""
+    inside ``Race.advance`` in another thread: a Stop click (``stop()``) or another
+    ``advance()`` then meets a race that is mid-iteration. Neither may raise ("generator
+    already executing"); the stop wins."""
     real_build = denoisers.build
 
     def slow_build(name, sigma, **params):
@@ -149,7 +177,7 @@ def test_stop_and_advance_from_another_thread_while_a_race_advances(monkeypatch)
     first.start()
     time.sleep(0.3)
     try:
-        r.advance(0.05)  # the next tick, while the first run still advances
+        r.advance(0.05)  # another caller, while the first still advances
         r.stop()  # the Stop button's callback
     finally:
         first.join(timeout=60)
@@ -165,8 +193,7 @@ def test_stop_and_advance_from_another_thread_while_a_race_advances(monkeypatch)
 def test_a_race_keeps_no_per_iteration_images():
     problem = problem_for(images.builtin("coins", 32), "denoise", 0.05)
     r = race.Race(problem, CONTENDER_SETS[0])
-    while not r.done:
-        r.advance(1.0)
+    r.start().wait(60)
     for history in r.histories().values():
         for record in history:
             for key, value in record.items():
@@ -174,10 +201,10 @@ def test_a_race_keeps_no_per_iteration_images():
 
 
 def test_page_caches_are_bounded():
-    """Every st.cache_data / st.cache_resource in the pages has max_entries, and no hashed
-    argument is an array (hashing a 512² image each rerun, per session, is slow)."""
+    """Every st.cache_data / st.cache_resource of the pages and ui helpers has max_entries, and
+    no hashed argument is an array (hashing a 512² image each rerun, per session, is slow)."""
     found = 0
-    for path in sorted((REPO / "views").glob("*.py")):
+    for path in sorted([*(REPO / "pages").glob("*.py"), *(REPO / "ui").glob("*.py")]):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef):
@@ -192,127 +219,109 @@ def test_page_caches_are_bounded():
                 for arg in node.args.args:
                     hint = ast.unparse(arg.annotation) if arg.annotation else ""
                     if not arg.arg.startswith("_"):
-                        assert "ndarray" not in hint, f"{path.name}:{node.name}({arg.arg})"
+                        assert "ndarray" not in hint and "Problem" not in hint, \
+                            f"{path.name}:{node.name}({arg.arg})"
     assert found >= 4
 
 
-# --------------------------------------------------------------------------- in the browser
+# --------------------------------------------------------------------------- a slow lane
 
-#: Sessions racing at the same time (different images, degradations, algorithms, denoisers,
-#: seeds); the first and the last share a setup, and so one cached Problem on the server.
-SESSIONS = [
-    "image=coins&size=64&red_iters=20&pnp_iters=20&noise_sigma=0.02&red_method=red-admm",
-    "image=camera&size=64&degradation=motion_blur&red_method=red-gd&pnp_method=pnp-pgd"
-    "&red_iters=25&pnp_iters=25",
-    "image=moon&size=64&degradation=inpainting&seed=3&red_method=red-apg&pnp_method=pnp-hqs"
-    "&pnp_denoiser=gaussian&red_sigma=7.5&red_iters=15&pnp_iters=15",
-    "image=coins&size=64&red_iters=20&pnp_iters=20&noise_sigma=0.02&red_method=red-admm",
-]
+SLOW = "slow_fake"
+SLOW_SECONDS = 0.5  # per call: like BM3D at 256² on a fast machine
 
 
-def page_defaults() -> dict:
-    """The page's DEFAULTS (read from views/restore.py without running it)."""
-    tree = ast.parse((REPO / "views" / "restore.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "DEFAULTS":
-            return ast.literal_eval(node.value)
-    raise AssertionError("pages/restore.py has no DEFAULTS dict")
+def _slow_factory(sigma: float):
+    def apply(x: np.ndarray) -> np.ndarray:
+        time.sleep(SLOW_SECONDS)  # outside the interpreter lock, like BM3D's C code
+        return x.copy()
+
+    return apply
 
 
-def expected_race(query: str) -> race.Race:
-    """The race the page runs for ``query``, run here alone (same defaults as the page)."""
-    setup = page_defaults()
-    for item in query.split("&"):
-        key, value = item.split("=")
-        default = setup[key]
-        setup[key] = type(default)(float(value)) if isinstance(default, int | float) else value
-    problem = problem_for(images.builtin(setup["image"], setup["size"]),
-                                setup["degradation"], setup["noise_sigma"], setup["seed"])
-    contenders = {
-        label: race.Contender(setup[f"{side}_method"], setup[f"{side}_denoiser"],
-                              setup[f"{side}_sigma"] / 255, {}, setup[f"{side}_iters"],
-                              setup[f"{side}_tol"])
-        for label, side in (("RED", "red"), ("PnP", "pnp"))
-    }
-    lam = solvers.default_params(setup["red_method"], problem)["lam"]
-    r = race.Race(problem, contenders, objective_lam=lam)
-    while not r.done:
-        r.advance(10.0)
-    return r
-
-
-async def race_in_browser(browser, base_url: str, query: str, ready: asyncio.Barrier,
-                          index: int) -> dict:
-    """Open /restore?query in a new context, press Run once every session is ready, wait for
-    the results and return the CSV of the histories and the result captions."""
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000},
-                                        accept_downloads=True)
-    context.set_default_timeout(240_000)
-    page = await context.new_page()
+@pytest.fixture
+def slow_denoiser():
+    """A denoiser that sleeps 0.5 s per call, registered for the test only."""
+    denoisers.register(denoisers.DenoiserSpec(
+        SLOW, "Slow stand-in", _slow_factory, colour="#777777",
+        sigma_factor={"red": 1.0, "pnp-split": 1.0, "pnp-pgd": 1.0},
+        description="Sleeps 0.5 s per call (tests only).", speed="slow"))
     try:
-        await page.goto(f"{base_url}/restore?{query}", timeout=120_000)
-        await page.wait_for_selector(IDLE_SELECTOR)
-        await ready.wait()  # every session has its page: all press Run together
-        await page.get_by_role("button", name="Run").click()
-        await page.get_by_text("4 · Results").wait_for()
-        await page.wait_for_selector(IDLE_SELECTOR)
-        async with page.expect_download() as info:
-            await page.get_by_role("button", name="Histories (CSV)").click()
-        download = await info.value
-        text = Path(await download.path()).read_text(encoding="utf-8")
-        captions = await page.locator("[data-testid='stImageCaption']").all_text_contents()
-        exceptions = await page.locator("[data-testid='stException']").count()
-        await page.screenshot(path=str(artifact_path(f"concurrency-session-{index}")))
-        return {"csv": text, "captions": captions, "exceptions": exceptions}
+        yield SLOW
     finally:
-        await context.close()
+        denoisers.unregister(SLOW)
 
 
-async def race_all(base_url: str, queries: list[str]) -> list[dict]:
-    from playwright.async_api import async_playwright
+@pytest.mark.timeout(180)
+def test_a_slow_lane_never_holds_back_a_fast_one(slow_denoiser):
+    problem = problem_for(images.builtin("camera", 64), "gaussian_blur", 0.01)
+    fast = race.Contender("red-fp", "tv", 5 / 255, max_iter=30, tol=0)
+    r = race.Race(problem, {"fast": fast,
+                            "slow": race.Contender("pnp-admm", slow_denoiser, 0.05,
+                                                   max_iter=1000, tol=0)})
+    r.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not r.view("fast").done and time.monotonic() < deadline:
+            time.sleep(0.02)
+        views = r.views()
+        # The fast lane made all its iterations while the slow one made a handful (in lockstep
+        # the slow one would have made as many: 0.5 s per call bounds it, not the fast lane).
+        assert views["fast"].status == "max_iter" and views["fast"].iteration == 30
+        assert views["slow"].status == "running"
+        assert views["slow"].iteration <= 10, views["slow"].iteration
+        assert_lane_is_solo(views["fast"], solo(problem, fast, None))
+        # The slow lane says it is inside a denoiser call, and which one.
+        for _ in range(100):
+            v = r.view("slow")
+            if v.busy is not None and v.busy > 0.1:
+                break
+            time.sleep(0.02)
+        assert v.busy is not None and 0.1 < v.busy < SLOW_SECONDS + 5
+        assert v.calls >= 1
+    finally:
+        r.stop()
+    assert r.wait(10)  # the lane thread ends after its current call
+    assert r.statuses() == {"fast": "max_iter", "slow": "stopped"}
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True,
-                                                   args=CHROMIUM_ARGS)
-        try:
-            ready = asyncio.Barrier(len(queries))
-            return await asyncio.gather(*(race_in_browser(browser, base_url, q, ready, i)
-                                          for i, q in enumerate(queries)))
-        finally:
-            await browser.close()
 
-
-def last_psnrs(csv_text: str) -> dict[str, tuple[str, float]]:
-    """{run: (method, PSNR of its last record)} from the page's "Histories (CSV)"."""
-    out = {}
-    for row in csv.DictReader(io.StringIO(csv_text)):
-        if row["psnr"]:
-            out[row["run"]] = (row["method"], float(row["psnr"]))
-    return out
-
-
-@pytest.mark.browser
-@pytest.mark.timeout(600)
-def test_concurrent_sessions_each_get_their_own_result(app_server):
-    if not Path(CHROMIUM_PATH).exists():
-        pytest.skip(f"{CHROMIUM_PATH} is missing: browser tests need Debian's chromium")
-    results: list = []
-    # Playwright's async API in a thread of its own (the session's sync browser fixture may
-    # already own an event loop in this one).
-    worker = threading.Thread(target=lambda: results.append(
-        asyncio.run(race_all(app_server, SESSIONS))))
-    worker.start()
-    worker.join(timeout=560)
-    assert results, "the concurrent sessions did not finish (see the server log)"
-    for query, got in zip(SESSIONS, results[0], strict=True):
-        assert got["exceptions"] == 0, query
-        expected = expected_race(query)
-        want = {label: (lane.contender.method, lane.history[-1]["psnr"])
-                for label, lane in expected.lanes.items()}
-        have = last_psnrs(got["csv"])
-        assert set(have) == {"RED", "PnP"}, (query, have)
-        for label in ("RED", "PnP"):
-            assert have[label][0] == want[label][0], (query, label)
-            assert have[label][1] == pytest.approx(want[label][1], abs=1e-9), (query, label)
-            caption = next(c for c in got["captions"] if c.startswith(f"{label} ·"))
-            assert f"PSNR {want[label][1]:.2f} dB" in caption, (query, caption)
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_the_page_shows_the_slow_lane_working_while_the_other_finishes(slow_denoiser):
+    """On "Restore an image" (AppTest: each ``run()`` draws the live view once, as the
+    fragment's timer would): lane B inside a 0.5 s call says "denoiser call N for T s", and lane
+    A finishes its iterations meanwhile."""
+    at = open_app("pages/restore.py", timeout=120)
+    at.selectbox(key="size").set_value(64).run()
+    at.selectbox(key="b_denoiser").set_value(slow_denoiser).run()
+    at.number_input(key="a_iters").set_value(25)
+    at.number_input(key="b_iters").set_value(500)
+    at.number_input(key="b_tol").set_value(0.0)
+    at.button(key="run").click().run()
+    assert not at.exception, at.exception
+    r = at.session_state["race"]
+    deadline = time.monotonic() + 120
+    while not r.view("a").done and time.monotonic() < deadline:
+        time.sleep(0.02)
+    b_when_a_ended = r.view("b").iteration
+    assert b_when_a_ended <= 10, b_when_a_ended  # in lockstep B would have made ~25
+    busy = re.compile(r"^\W*B · .* · running · denoiser call (\d+) for (\d+\.\d) s$")
+    seen = None
+    try:
+        for _ in range(40):
+            time.sleep(0.15)
+            at.run()
+            captions = [c for image in at.image for c in image.captions]
+            seen = next((m for m in map(busy.match, captions) if m), None)
+            if seen:
+                break
+        assert seen, captions
+        assert int(seen.group(1)) >= 1 and float(seen.group(2)) >= 0.2
+        assert r.wait(0) is False  # B still running ...
+        at.run()
+        captions = [c.strip("*") for image in at.image for c in image.captions]
+        a = next(c for c in captions if c.startswith("A · "))
+        assert "iteration 25 · " in a and a.endswith("max_iter"), captions
+        assert r.view("b").status == "running"
+    finally:
+        r.stop()
+        r.wait(10)

@@ -177,3 +177,20 @@ def _tiny_problem():
 
     truth = np.random.default_rng(0).random((16, 16))
     return solvers.Problem.synthesize(truth, operators.build("gaussian_blur", truth.shape), 0.01)
+
+
+@pytest.mark.parametrize("name", solvers.names())
+def test_denoised_at_iterate_says_what_the_generator_does(name):
+    """The entry's flag (which lets a race skip extra statistics calls) matches its states."""
+    import numpy as np
+
+    spec = solvers.entry(name)
+    problem = _tiny_problem()
+    gen = spec.generator(problem, lambda x: 0.9 * x, **solvers.resolve(name, problem, None, {}))
+    with np.errstate(all="ignore"):
+        states = [next(gen) for _ in range(3)]
+    gen.close()
+    for state in states:
+        if state.denoised is not None:
+            np.testing.assert_allclose(state.denoised, 0.9 * state.x)
+    assert all(s.denoised is not None for s in states) == spec.denoised_at_iterate
