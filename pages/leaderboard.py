@@ -32,7 +32,6 @@ FIELDS = {
 }
 notices = state.init(SCOPE, FIELDS)
 sweeping.warm_up()
-layout.narrow_screen_css()
 
 st.title("Leaderboard")
 st.markdown(

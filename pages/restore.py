@@ -65,7 +65,6 @@ for _i, _lane in enumerate(LANES):
     FIELDS.update(lane_fields(_lane, _i))
 
 notices = state.init(SCOPE, FIELDS)
-layout.narrow_screen_css()
 
 st.title("Restore an image")
 present = st.toggle("Present", key="present",
@@ -259,7 +258,7 @@ def live_race() -> None:
         st.plotly_chart(plots.convergence_figure(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             reference_psnr=race.degraded_psnr(r.problem), panels=("psnr",), columns=1,
-            height=360).update_layout(legend_y=-0.3),  # below the axis title, not over it
+            height=360),
             key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
     objectives = {lane: r.objective_definition(lane) for lane in views}
     rows = -(-(2 + len(set(objectives.values()))) // 3)  # per-definition objective panels
@@ -344,10 +343,6 @@ if done is not None and done.done:
                                   caption=label)
     difference = plots.difference_figure(done.problem.truth, {
         short_title(k, v.contender): v.x for k, v in views.items()})
-    # Two short lines per title: one line per lane collides with its neighbour in narrow panels.
-    difference.for_each_annotation(lambda a: a.update(
-        text=a.text.replace(": x − truth", "<br>x − truth"), font_size=12))
-    difference.update_layout(margin_t=60)
     st.plotly_chart(difference, key="difference", width="stretch", config=layout.CHART_CONFIG)
 
     src = setup.get("source", "camera")

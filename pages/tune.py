@@ -47,7 +47,6 @@ for _axis, (_, (_lo, _hi), _, _) in AXES.items():
 
 notices = state.init(SCOPE, FIELDS)
 sweeping.warm_up()
-layout.narrow_screen_css()
 
 st.title("Tune")
 st.markdown(

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from ui import layout
+
 _RAN = "_redlab_navigation_ran"  # set by app.py's run of this session script run
 
 
@@ -61,6 +63,7 @@ def run() -> None:
             "signals."
         )
         st.caption("Romano, Elad & Milanfar (2017) · Reehorst & Schniter (2019)")
+    layout.narrow_screen_css()  # every page: labels wrap, the sidebar folds below 1000 px
     st.session_state[_RAN] = True
     _navigation().run()
 

@@ -170,7 +170,9 @@ def convergence_figure(
     # make_subplots plus plotly's validation cost ~0.1 s per build (tests validate it once).
     data, layout = [], {"template": template(), "height": height, "hovermode": "closest",
                         "annotations": [], "shapes": [], "showlegend": legend,
-                        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18,
+                        # below the x-axis title of the bottom row, not over it
+                        "legend": {"orientation": "h", "x": 0, "xanchor": "left",
+                                   "y": -0.3 if len(panels) <= columns else -0.12,
                                    "yanchor": "top"},
                         "margin": {"l": 50, "r": 15, "t": 35, "b": 40}}
     shown = set()
@@ -287,16 +289,18 @@ def difference_figure(truth: np.ndarray, results: dict[str, np.ndarray]) -> go.F
     diffs = {k: np.clip(x, 0, 1) - truth for k, x in results.items()}
     diffs = {k: d.mean(axis=2) if d.ndim == 3 else d for k, d in diffs.items()}
     vmax = max(float(np.percentile(np.abs(d), 99.5)) for d in diffs.values()) or 1e-3
+    # Two short lines per title: one line per lane collides with its neighbour in narrow panels.
     fig = make_subplots(rows=1, cols=len(diffs), subplot_titles=[
-        f"{k}: x − truth (RMSE {np.sqrt(np.mean(d**2)):.4f})" for k, d in diffs.items()],
+        f"{k}<br>x − truth (RMSE {np.sqrt(np.mean(d**2)):.4f})" for k, d in diffs.items()],
         horizontal_spacing=0.04)
+    fig.update_annotations(font_size=12)
     for i, d in enumerate(diffs.values()):
         fig.add_trace(go.Heatmap(z=d[::-1], zmin=-vmax, zmax=vmax, colorscale="RdBu_r",
                                  showscale=i == len(diffs) - 1, hovertemplate="%{z:.3f}"),
                       row=1, col=i + 1)
         fig.update_xaxes(visible=False, scaleanchor=f"y{i + 1 if i else ''}", row=1, col=i + 1)
         fig.update_yaxes(visible=False, row=1, col=i + 1)
-    fig.update_layout(template=template(), height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    fig.update_layout(template=template(), height=420, margin={"l": 10, "r": 10, "t": 60, "b": 10})
     return fig
 
 
@@ -583,6 +587,10 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
     return go.Figure(data=[dict(d, type="scatter") for d in data], layout=layout, _validate=False)
 
 
+#: At most this many markers per curve of :func:`descent_figure` (the lines go on).
+DESCENT_MARKERS = 60
+
+
 def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
     """The RED objective ``E(x_k)`` and the PSNR of one RED-GD run (records of
     ``red_core.solvers.iterate``), redrawn as the run animates. Two panels from plain dicts:
@@ -593,11 +601,14 @@ def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
                  _finite([h.get("objective") for h in history])]
     colour = method_colour("red-gd")
     line = {"color": colour, "width": 2.2}
+    # a marker per iteration only while they can be told apart: one SVG element each, and 500
+    # of them per panel made every animation frame slow to draw
+    marker = {"size": 4, "maxdisplayed": DESCENT_MARKERS}
     data = [
         {"x": iters, "y": objective, "name": "E(x)", "mode": "lines+markers", "line": line,
-         "marker": {"size": 4}, "connectgaps": True},
+         "marker": marker, "connectgaps": True},
         {"x": iters, "y": _finite([h.get("psnr") for h in history]), "name": "PSNR",
-         "mode": "lines+markers", "line": line, "marker": {"size": 4}, "xaxis": "x2",
+         "mode": "lines+markers", "line": line, "marker": marker, "xaxis": "x2",
          "yaxis": "y2"},
     ]
     x_axis = {"rangemode": "tozero", "title": {"text": glossary.term("iter").name}}
