@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from browser_utils import artifact_path, assert_no_exception, open_page, screenshot, wait_idle
+from browser_utils import (
+    artifact_path,
+    assert_no_exception,
+    choose,
+    open_page,
+    screenshot,
+    wait_idle,
+)
 
 RESULTS = "4 · Results"
 CAPTIONS = "[data-testid='stImageCaption']"
@@ -119,27 +126,6 @@ def _ramp(height: int, width: int) -> np.ndarray:
     return ((np.sin(x / 7.0) * np.cos(y / 11.0) + 1) * 127.5).astype(np.uint8)
 
 
-def _choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label`` (reopened if a rerun closed it)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    box = page.locator("[data-testid='stSelectbox']").filter(
-        has=page.get_by_text(label, exact=True)).first
-    item = page.get_by_role("option", name=option, exact=True)
-    for _ in range(10):
-        wait_idle(page)
-        box.get_by_role("button", name="Open").click()
-        try:
-            item.wait_for(timeout=3_000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        item.click()
-        wait_idle(page)
-        return
-    raise AssertionError(f"option {option!r} of {label!r} never showed")
-
-
 def _shown(page, label: str) -> list[str]:
     """The values the browser shows in the selectboxes labelled ``label``."""
     boxes = page.locator("[data-testid='stSelectbox']").filter(
@@ -167,7 +153,7 @@ def test_an_upload_survives_a_page_change(page, app_server, tmp_path):
     open_page(page, app_server, f"/restore?size={SIZE}&a_method=red-admm&b_denoiser=nlm"
                                 "&a_iters=7&b_iters=9")
     assert _shown(page, "Algorithm")[0].startswith("RED-ADMM")
-    _choose(page, "Image", "Upload your own…")
+    choose(page, "Image", "Upload your own…")
     bad, good = tmp_path / "cut.png", tmp_path / "photo.png"
     data = _png(np.random.default_rng(0).integers(0, 256, (120, 120), dtype=np.uint8))
     bad.write_bytes(data[: len(data) // 2])

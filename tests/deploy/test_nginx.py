@@ -33,6 +33,7 @@ from browser_utils import (
     StreamlitServer,
     artifact_path,
     assert_no_exception,
+    choose,
     free_port,
     open_page,
     screenshot,
@@ -177,28 +178,6 @@ def noise_png(side: int = 1000) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label`` and wait for the rerun (the list is
-    opened again if a rerun closed it)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    box = page.locator("[data-testid='stSelectbox']").filter(
-        has=page.get_by_text(label, exact=True)).first
-    item = page.get_by_role("option", name=option, exact=True)
-    for _ in range(10):
-        wait_idle(page)
-        box.get_by_role("button", name="Open").click()
-        try:
-            item.wait_for(timeout=3_000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        item.click()
-        wait_idle(page)
-        return
-    raise AssertionError(f"option {option!r} of {label!r} never showed")
 
 
 def images_loaded(page) -> list[int]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers import open_app
 from red_core import denoisers, images, solvers
 from red_core.lab import race
 
@@ -45,13 +46,8 @@ def finished_race(problem, lanes: str, max_iter: int = 4) -> race.Race:
 def open_page(session_race: race.Race | None = None,
               query: dict[str, str] | None = None) -> AppTest:
     """The page in a fresh session, with ``session_race`` as the last race of Restore."""
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.run()
-    if session_race is not None:
-        app.session_state["race"] = session_race
-    app.query_params.update(query or {})
-    app.switch_page(PAGE).run()
-    return app
+    return open_app(PAGE, query, timeout=120, check=False,
+                    session=None if session_race is None else {"race": session_race})
 
 
 TABLES = ("compare_work", "compare_time", "compare_fixed_points")

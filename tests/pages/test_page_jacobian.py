@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers import open_app
 from red_core import denoisers
 from red_core.lab import jacobian_lab as lab
 
@@ -26,13 +27,8 @@ KEYS = ("jl_kind", "jl_denoiser", "jl_sigma", "jl_signal", "jl_n", "jl_noise", "
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    """The page as a fresh browser session opening a link with ``query`` would show it (the
-    entry point runs first, as in a real session)."""
-    app = AppTest.from_file(APP, default_timeout=90)
-    app.run()
-    app.query_params.update(query or {})
-    app.switch_page(PAGE).run()
-    return app
+    """The page as a fresh browser session opening a link with ``query`` would show it."""
+    return open_app(PAGE, query, timeout=90, check=False)
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers import open_app
 from red_core.lab import quiz
 from ui import navigation
 
@@ -90,11 +91,7 @@ def test_questions_say_what_the_source_says():
 
 @pytest.fixture
 def quiz_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    at.switch_page("pages/quiz.py").run()
-    assert not at.exception
-    return at
+    return open_app("pages/quiz.py")
 
 
 def _radio(at: AppTest, q: quiz.Question):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from helpers import open_app
 from red_core.lab import tweedie
 from red_core.theory.score import preset, preset_names
 
@@ -22,12 +23,8 @@ CHECKED_KEYS = tuple(k for k in tweedie.params() if k != "custom_starts")
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
-    """The page as a fresh session opening a link with ``query`` shows it (entry point first)."""
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.run()
-    app.query_params.update(query or {})
-    app.switch_page(PAGE).run()
-    return app
+    """The page as a fresh session opening a link with ``query`` shows it."""
+    return open_app(PAGE, query, check=False)
 
 
 @pytest.fixture

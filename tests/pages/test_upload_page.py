@@ -21,7 +21,7 @@ from PIL import Image
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from helpers import degradation_case
+from helpers import degradation_case, open_app
 
 APP = str(Path(__file__).parents[2] / "app.py")
 SIZE = 64  # the page's smallest "Size (longer side)": uploads are scaled to it
@@ -92,9 +92,7 @@ def animated_png() -> bytes:
 
 
 def restore_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("pages/restore.py").run()
+    at = open_app("pages/restore.py", timeout=120)
     at.selectbox(key="size").set_value(SIZE).run()
     assert not at.exception, at.exception
     return at
