@@ -92,6 +92,8 @@ def board(df: pd.DataFrame) -> pd.DataFrame:
 
 @st.fragment(run_every=FRAME_SECONDS if running else None)
 def live() -> None:
+    if ss.get("_switch_to"):  # "Open in Restore" was clicked in here: the page switches
+        st.rerun(scope="app")
     kept = ss.get(KEY)
     if kept is None:
         st.info("Press **Run all** to race every algorithm.")

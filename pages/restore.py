@@ -318,19 +318,24 @@ if done is not None and done.done:
                 "diverged", "error"):
             st.warning(f"**{title}** ends below the degraded image ({row['psnr']:.2f} < "
                        f"{degraded_psnr:.2f} dB): try another σ_d (link it to the noise) or λ.")
+    # Short columns, each with the glossary's words on hover: the table fits at 800 px.
+    columns = {"run": "Lane", "psnr": "PSNR (dB)", "best": "Best (dB @ it.)", "ssim": "SSIM",
+               "iterations": "Iterations", "seconds": "Time (s)", "status": "Status",
+               "health": "Health"}
     table = pd.DataFrame([{
-        glossary.column("run"): names.get(r["run"], r["run"]),
-        glossary.column("psnr"): r["psnr"], glossary.column("best_psnr"): r["best_psnr"],
-        glossary.column("best_iter"): r["best_iter"], glossary.column("ssim"): r["ssim"],
-        glossary.column("iterations"): r["iterations"], glossary.column("seconds"): r["seconds"],
-        glossary.column("ms_per_iteration"): r["ms_per_iteration"],
-        glossary.column("denoiser_calls"): r["denoiser_calls"],
-        glossary.column("status"): r["status"], glossary.column("health"): r["health"],
+        "Lane": short_title(r["run"], views[r["run"]].contender), "PSNR (dB)": r["psnr"],
+        "Best (dB @ it.)": (f"{r['best_psnr']:.2f} @ {r['best_iter']}"
+                            if r["best_psnr"] is not None else "—"),
+        "SSIM": r["ssim"], "Iterations": r["iterations"], "Time (s)": r["seconds"],
+        "Status": r["status"], "Health": r["health"],
     } for r in rows])
+    helps = {"best": glossary.help_text("best_psnr")}
     st.dataframe(table, width="stretch", hide_index=True, column_config={
-        glossary.column(k): st.column_config.NumberColumn(format=f)
-        for k, f in (("psnr", "%.2f"), ("best_psnr", "%.2f"), ("ssim", "%.4f"),
-                     ("seconds", "%.2f"), ("ms_per_iteration", "%.1f"))})
+        label: (st.column_config.NumberColumn(label, format=fmt, help=helps.get(
+            key, glossary.help_text(key))) if (fmt := {"psnr": "%.2f", "ssim": "%.3f",
+                                                       "seconds": "%.2f"}.get(key))
+                else st.column_config.Column(label, help=helps.get(key, glossary.help_text(key))))
+        for key, label in columns.items()})
     shown = {"Truth": done.problem.truth, "Degraded": race.degraded_view(done.problem)}
     for row in rows:
         v = views[row["run"]]

@@ -142,6 +142,8 @@ running = kept is not None and not kept["sweep"].done
 
 @st.fragment(run_every=FRAME_SECONDS if running else None)
 def live() -> None:
+    if ss.get("_switch_to"):  # "Open in Restore" was clicked in here: the page switches
+        st.rerun(scope="app")
     kept = ss.get(KEY)
     if kept is None:
         st.info("Press **Run the sweep** to fill the heatmap.")

@@ -25,18 +25,23 @@ def restore_values(row: dict[str, Any], setup: problem_setup.Setup) -> dict[str,
         "noise_sigma": setup.noise_sigma * glossary.PIXEL_UNIT, "seed": setup.seed,
         **{f"{setup.degradation}.{k}": v for k, v in setup.params.items()},
         "lanes": 2, "a_method": method, "a_denoiser": row["denoiser"], "a_link": False,
-        "a_sigma": float(row["denoiser_sigma"]), "a_iters": int(row["max_iter"]),
+        "a_sigma": _short(row["denoiser_sigma"]), "a_iters": int(row["max_iter"]),
         "a_tol": sweeps.DEFAULT_TOL, "b_method": other, "b_denoiser": row["denoiser"],
         "b_link": True, "b_iters": int(row["max_iter"]), "b_tol": sweeps.DEFAULT_TOL,
         "present": False,
     }
     names = {p.name for p in spec.params}
     if "lam" in names and row.get("lam") is not None:
-        values["a_lam"] = float(row["lam"]) * setup.problem.sigma_eff**2
+        values["a_lam"] = _short(float(row["lam"]) * setup.problem.sigma_eff**2)
     for name in ("beta", "step"):
         if name in names and row.get(name) is not None:
-            values[f"a_{name}"] = float(row[name])
+            values[f"a_{name}"] = _short(row[name])
     return values
+
+
+def _short(value: Any) -> float:
+    """Ten significant digits: the link reads well, the run differs by round-off only."""
+    return float(f"{float(value):.10g}")
 
 
 def restore_url(row: dict[str, Any], setup: problem_setup.Setup) -> str:

@@ -904,17 +904,18 @@ def tune_heatmap(df, x_axis: str, y_axis: str, xs: Sequence[float], ys: Sequence
             z[i, j] = r["psnr"]
             text[i, j] = (f"PSNR {r['psnr']:.2f} dB<br>SSIM {r['ssim']:.3f}<br>"
                           f"{int(r['iterations'])} iterations · {r['status']}")
-        fig.add_trace(go.Heatmap(
-            x=list(xs), y=list(ys), z=z, text=text, coloraxis="coloraxis",
-            hovertemplate=(f"{axis_labels.get(x_axis, x_axis)} = %{{x:.3g}}<br>"
-                           f"{axis_labels.get(y_axis, y_axis)} = %{{y:.3g}}<br>%{{text}}"
-                           "<extra></extra>")), row=1, col=col)
+        fig.add_trace(go.Heatmap(x=list(xs), y=list(ys), z=z, coloraxis="coloraxis",
+                                 hoverinfo="skip"), row=1, col=col)
+        # Clicks and hovers go to markers on the cell centres (a heatmap is not selectable).
         gx, gy = np.meshgrid(xs, ys)
         fig.add_trace(go.Scatter(
             x=gx.ravel(), y=gy.ravel(), mode="markers", showlegend=False,
-            customdata=[[method, float(a), float(b)] for a, b in zip(gx.ravel(), gy.ravel(),
-                                                                  strict=True)],
-            marker={"size": 18, "color": "rgba(0,0,0,0)"}, hoverinfo="skip",
+            customdata=[[method, float(a), float(b), t] for a, b, t in zip(
+                gx.ravel(), gy.ravel(), text.ravel(), strict=True)],
+            marker={"size": 22, "color": "rgba(0,0,0,0)"},
+            hovertemplate=(f"{axis_labels.get(x_axis, x_axis)} = %{{x:.3g}}<br>"
+                           f"{axis_labels.get(y_axis, y_axis)} = %{{y:.3g}}<br>"
+                           "%{customdata[3]}<extra>click: open it</extra>"),
             selected={"marker": {"color": "rgba(0,0,0,0)"}},
             unselected={"marker": {"opacity": 1}}), row=1, col=col)
         default_x = 1.0 if x_axis.endswith("_scale") else None
@@ -933,9 +934,11 @@ def tune_heatmap(df, x_axis: str, y_axis: str, xs: Sequence[float], ys: Sequence
                                              "line": {"color": "black", "width": 1}}),
                           row=1, col=col)
         fig.update_xaxes(type="log" if log_x else "linear", title_text=axis_labels.get(
-            x_axis, x_axis), row=1, col=col)
-    fig.update_yaxes(type="log" if log_y else "linear",
-                     title_text=axis_labels.get(y_axis, y_axis), row=1, col=1)
+            x_axis, x_axis), tickvals=list(xs), ticktext=[f"{v:.3g}" for v in xs],
+            row=1, col=col)
+    fig.update_yaxes(type="log" if log_y else "linear", tickvals=list(ys),
+                     ticktext=[f"{v:.3g}" for v in ys])
+    fig.update_yaxes(title_text=axis_labels.get(y_axis, y_axis), row=1, col=1)
     mid = reference if reference is not None and zmin is not None and zmin < reference < zmax \
         else None
     fig.update_layout(template=template(), height=height, hovermode="closest",
