@@ -5,6 +5,19 @@ built to look the same at any length ``n`` (16 to 4096): jump positions are frac
 ``n``, smooth parts change by less than 0.1 between neighbouring samples and every jump is
 higher than 0.21, so :func:`jump_mask` finds the discontinuities of a clean signal by
 thresholding ``|diff|`` at :data:`JUMP_THRESHOLD` = 0.15.
+
+Noise is white and Gaussian, ``σ`` at every sample, except for ``varying_noise``: there the
+noise level changes along the signal (:func:`noise_profile`), quiet stretches alternate with
+noisy ones (:func:`noisy_stretches`) over one gentle wave, and ``σ`` is the noise's RMS over
+the whole signal. :func:`observe` draws the clean signal and its noisy observation together.
+
+Examples
+--------
+>>> from red_core import signals
+>>> clean, y = signals.observe("varying_noise", 512, seed=0, sigma=0.1)
+>>> loud = signals.noisy_stretches("varying_noise", 512)
+>>> bool(abs(y - clean)[loud].std() > 4 * abs(y - clean)[~loud].std())
+True
 """
 
 from __future__ import annotations
@@ -20,8 +33,12 @@ __all__ = [
     "describe",
     "jump_mask",
     "jump_positions",
+    "label",
     "make",
+    "noise_profile",
     "noisy",
+    "noisy_stretches",
+    "observe",
 ]
 
 SIGNALS: tuple[str, ...] = (
@@ -30,6 +47,7 @@ SIGNALS: tuple[str, ...] = (
     "sine_with_jumps",
     "chirp",
     "bumps",
+    "varying_noise",
 )
 N_RANGE: tuple[int, int] = (16, 4096)
 JUMP_THRESHOLD = 0.15
@@ -38,6 +56,10 @@ JUMP_THRESHOLD = 0.15
 _LOW, _HIGH = 0.1, 0.9
 _MIN_STEP = 0.3  # level change at every jump of the piecewise signals
 _MAX_SMOOTH_STEP = 0.095  # largest change between neighbours on a smooth stretch
+#: ``varying_noise``: where its stretches start (fractions of n), quiet first, then alternating.
+_STRETCH_STARTS = (0.2, 0.4, 0.6, 0.8)
+#: ``varying_noise``: noise level of the noisy stretches over that of the quiet ones.
+NOISE_CONTRAST = 6.0
 
 _DESCRIPTIONS = {
     "piecewise_constant": "Flat pieces separated by five jumps at random (seeded) positions.",
@@ -49,6 +71,9 @@ _DESCRIPTIONS = {
     "only ever finer detail.",
     "bumps": "Four smooth Gaussian bumps of different widths at seeded positions (fewer below "
     "64 samples), no jumps.",
+    "varying_noise": "One gentle wave, no jumps, under noise whose level changes along it: two "
+    "noisy stretches (1.55 σₑ) between three quiet ones (0.26 σₑ); σₑ is the RMS over the whole "
+    "signal.",
 }
 
 
@@ -137,12 +162,19 @@ def _bumps(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return _LOW + bumps, np.array([], dtype=int)
 
 
+def _varying_noise(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    # one sine period of amplitude 0.2: slope 0.4π ≈ 1.26 per unit, < 0.08 per sample at n = 16;
+    # what varies is the noise (noise_profile), not the signal
+    return 0.5 + 0.2 * np.sin(2.0 * np.pi * _grid(n)), np.array([], dtype=int)
+
+
 _GENERATORS: dict[str, Callable[[int, np.random.Generator], tuple[np.ndarray, np.ndarray]]] = {
     "piecewise_constant": _piecewise_constant,
     "piecewise_smooth": _piecewise_smooth,
     "sine_with_jumps": _sine_with_jumps,
     "chirp": _chirp,
     "bumps": _bumps,
+    "varying_noise": _varying_noise,
 }
 
 
@@ -178,7 +210,8 @@ def make(name: str, n: int = 512, seed: int = 0) -> np.ndarray:
         Length, from 16 to 4096.
     seed : int, default 0
         Seed (>= 0) of the random jump positions, levels and bump positions; the result is
-        deterministic given ``(name, n, seed)``. ``sine_with_jumps`` and ``chirp`` ignore it.
+        deterministic given ``(name, n, seed)``. ``sine_with_jumps``, ``chirp`` and
+        ``varying_noise`` ignore it.
 
     Returns
     -------
@@ -200,8 +233,10 @@ def jump_positions(name: str, n: int = 512, seed: int = 0) -> np.ndarray:
     return _generate(name, n, seed)[1]
 
 
-def noisy(clean: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
-    """``clean + σ n`` with ``n ~ N(0, I)`` drawn from ``default_rng(seed)``; not clipped.
+def noisy(
+    clean: np.ndarray, sigma: float, seed: int = 0, profile: np.ndarray | None = None
+) -> np.ndarray:
+    """``clean + σ p ⊙ n`` with ``n ~ N(0, I)`` drawn from ``default_rng(seed)``; not clipped.
 
     Parameters
     ----------
@@ -211,6 +246,9 @@ def noisy(clean: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
         Noise standard deviation (finite, >= 0).
     seed : int, default 0
         Seed (>= 0) of the noise.
+    profile : array_like, optional
+        Per-sample noise level ``p`` relative to ``sigma`` (finite, >= 0, shape of ``clean``),
+        e.g. :func:`noise_profile`; ``None`` is white noise, ``p = 1`` everywhere.
 
     Returns
     -------
@@ -223,7 +261,63 @@ def noisy(clean: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
     if not np.isfinite(sigma) or sigma < 0.0:
         raise ValueError(f"sigma must be a finite number >= 0, got {sigma!r}")
     seed = _check_int(seed, "seed", 0)
-    return clean + sigma * np.random.default_rng(seed).standard_normal(clean.shape)
+    scale = sigma
+    if profile is not None:
+        profile = np.asarray(profile, dtype=np.float64)
+        if profile.shape != clean.shape:
+            raise ValueError(f"profile has shape {profile.shape}, expected {clean.shape}")
+        if not np.all(np.isfinite(profile)) or np.any(profile < 0):
+            raise ValueError("profile must contain finite values >= 0 only")
+        scale = sigma * profile
+    return clean + scale * np.random.default_rng(seed).standard_normal(clean.shape)
+
+
+def noise_profile(name: str, n: int = 512) -> np.ndarray:
+    """The noise level of every sample of signal ``name``, relative to the noise ``σ``.
+
+    Ones (white noise) for every signal but ``varying_noise``, where quiet stretches (the first,
+    the middle and the last fifth) and noisy ones alternate, the noisy ones
+    :data:`NOISE_CONTRAST` times louder, scaled so that the RMS over the signal is 1: ``σ`` is
+    the noise's RMS, as for the other signals (about 0.26 on the quiet and 1.55 on the noisy
+    stretches).
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,), float64
+    """
+    _check_name(name)
+    n = _check_int(n, "n", *N_RANGE)
+    if name != "varying_noise":
+        return np.ones(n)
+    stretch = np.searchsorted(np.floor(np.array(_STRETCH_STARTS) * n), np.arange(n),
+                              side="right")
+    level = np.where(stretch % 2 == 1, NOISE_CONTRAST, 1.0)
+    return level / np.sqrt(np.mean(level**2))
+
+
+def noisy_stretches(name: str, n: int = 512) -> np.ndarray:
+    """Samples where the noise of signal ``name`` is louder than its RMS (:func:`noise_profile`
+    above 1): the noisy stretches of ``varying_noise``, none for white noise.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (n,)
+    """
+    return noise_profile(name, n) > 1.0 + 1e-12
+
+
+def observe(name: str, n: int = 512, seed: int = 0, sigma: float = 0.1) -> tuple[
+        np.ndarray, np.ndarray]:
+    """The clean signal ``make(name, n, seed)`` and its noisy observation: noise of RMS
+    ``sigma`` drawn with ``seed``, shaped by :func:`noise_profile` (white for most signals).
+
+    Returns
+    -------
+    clean, noisy : numpy.ndarray, shape (n,)
+    """
+    clean = make(name, n, seed)
+    profile = noise_profile(name, n)
+    return clean, noisy(clean, sigma, seed, None if name != "varying_noise" else profile)
 
 
 def jump_mask(clean: np.ndarray, width: int = 3, threshold: float = JUMP_THRESHOLD) -> np.ndarray:
@@ -266,3 +360,9 @@ def describe(name: str) -> str:
     """One sentence describing the signal ``name`` (for the page)."""
     _check_name(name)
     return _DESCRIPTIONS[name]
+
+
+def label(name: str) -> str:
+    """The name a page shows for signal ``name`` (``"Piecewise constant"``)."""
+    _check_name(name)
+    return name.replace("_", " ").capitalize()

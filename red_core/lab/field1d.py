@@ -3,24 +3,29 @@ r"""The RED gradient field of a 1-D signal (the "1-D gradient field" page).
 The RED gradient :math:`g(x) = x - D(x)` (``red_core.theory.regulariser.red_gradient``) says,
 sample by sample, how far and in which direction a RED step moves the signal: the update
 :math:`x \leftarrow x - \mu(\nabla f(x) + \lambda (x - D(x)))` moves every sample from ``x``
-towards ``D(x)``. :func:`gradient_field` measures where that field is large: on the smooth
-stretches of the clean signal or near its jumps (for signals without jumps: where the clean
-signal bends most). :class:`Descent` runs RED gradient descent on the 1-D denoising problem
-(``A = I``) in chunks, through the one runner ``red_core.solvers.iterate``, for an animation.
+towards ``D(x)``. :func:`gradient_field` measures where that field is large: on the noisy
+stretches of a signal whose noise varies along it (``signals.noisy_stretches``), else near the
+jumps of the clean signal (for signals without jumps: where it bends most), against the smooth
+stretches. :func:`caption` reads the numbers for a page (no ``nan``/``inf`` in the text).
+:class:`Descent` runs RED gradient descent on the 1-D denoising problem (``A = I``) through the
+one runner ``red_core.solvers.iterate``, a time-budgeted chunk of iterations per animation
+frame; :func:`status_text` says how it ended in terms of the page's controls.
 
 Examples
 --------
 >>> from red_core import denoisers, signals
 >>> from red_core.lab import field1d
->>> clean = signals.make("piecewise_constant", 256, seed=0)
->>> x = signals.noisy(clean, 0.05, seed=0)
->>> stats = field1d.gradient_field(clean, x, denoisers.build("gaussian", 0.05))
->>> stats.region, stats.mean_rough > stats.mean_smooth
-('jumps', True)
+>>> clean, x = signals.observe("varying_noise", 512, seed=0, sigma=0.1)
+>>> stats = field1d.gradient_field(clean, x, denoisers.build("gaussian", 0.1),
+...                                noisy=signals.noisy_stretches("varying_noise", 512))
+>>> stats.region, bool(stats.ratio > 3)
+('noisy', True)
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -37,14 +42,20 @@ __all__ = [
     "CURVATURE_FRACTION",
     "DESCENT_LAM_SIGMA2",
     "DESCENT_STEP_FRACTION",
+    "FIRST_CHUNK",
+    "FRAME_WORK_SECONDS",
     "JUMP_WIDTH",
     "Descent",
     "FieldStats",
+    "caption",
     "curvature_mask",
     "denoising_problem",
     "descent_params",
+    "format_psnr",
+    "format_ratio",
     "gradient_field",
     "rough_mask",
+    "status_text",
     "summary",
 ]
 
@@ -60,8 +71,14 @@ DESCENT_LAM_SIGMA2 = 1.0
 #: every 1-D denoiser converges in 13-46 iterations; with ``solvers.default_params``' 0.95 the
 #: PSNR zig-zags at every iteration, 84 to over 150 iterations, and median/NLM runs go astray.
 DESCENT_STEP_FRACTION = 0.5
+#: Seconds of iterations per animation frame at most (then the frame is drawn): a frame stays
+#: shorter than the page's redraw period, and a click on Stop waits for at most this long.
+FRAME_WORK_SECONDS = 0.2
+#: Iterations in the first animation frame; each later frame at most doubles the count, so the
+#: fast early changes are seen and a run of k iterations takes ~log2(k) frames.
+FIRST_CHUNK = 8
 
-Region = Literal["jumps", "curvature"]
+Region = Literal["noisy", "jumps", "curvature"]
 
 
 def curvature_mask(clean: np.ndarray, fraction: float = CURVATURE_FRACTION) -> np.ndarray:
@@ -95,19 +112,36 @@ def curvature_mask(clean: np.ndarray, fraction: float = CURVATURE_FRACTION) -> n
 
 
 def rough_mask(
-    clean: np.ndarray, width: int = JUMP_WIDTH, fraction: float = CURVATURE_FRACTION
+    clean: np.ndarray, width: int = JUMP_WIDTH, fraction: float = CURVATURE_FRACTION,
+    noisy: np.ndarray | None = None,
 ) -> tuple[np.ndarray, Region]:
-    """Samples near a jump of ``clean`` or, when it has none, where it bends most.
+    """The noisy stretches, or the samples near a jump of ``clean``, or where it bends most.
+
+    Parameters
+    ----------
+    clean : array_like, shape (n,)
+    width, fraction : int, float
+        See ``signals.jump_mask`` and :func:`curvature_mask`.
+    noisy : array_like of bool, shape (n,), optional
+        Where the noise is loud (``signals.noisy_stretches``); used when it marks some samples
+        but not all.
 
     Returns
     -------
     mask : numpy.ndarray of bool, shape (n,)
-        ``signals.jump_mask(clean, width)`` if it marks anything, else
-        :func:`curvature_mask` ``(clean, fraction)``.
-    region : {"jumps", "curvature"}
-        Which of the two the mask is.
+        ``noisy`` if it splits the signal, else ``signals.jump_mask(clean, width)`` if that
+        marks anything, else :func:`curvature_mask` ``(clean, fraction)``.
+    region : {"noisy", "jumps", "curvature"}
+        Which of the three the mask is.
     """
-    near_jump = signals.jump_mask(_signal(clean, "clean"), width)
+    clean = _signal(clean, "clean")
+    if noisy is not None:
+        noisy = np.asarray(noisy, dtype=bool)
+        if noisy.shape != clean.shape:
+            raise ValueError(f"noisy has shape {noisy.shape} but clean has shape {clean.shape}")
+        if noisy.any() and not noisy.all():
+            return noisy, "noisy"
+    near_jump = signals.jump_mask(clean, width)
     if near_jump.any():
         return near_jump, "jumps"
     return curvature_mask(clean, fraction), "curvature"
@@ -130,9 +164,10 @@ class FieldStats:
         ``|x − D(x)|`` averaged over ``2 width + 1`` neighbours (mirrored ends): where the
         field is large, without the sample-to-sample noise.
     rough : numpy.ndarray of bool
-        Samples near a jump of ``clean`` (``region == "jumps"``) or, for signals without
-        jumps, where it bends most (``region == "curvature"``); see :func:`rough_mask`.
-    region : {"jumps", "curvature"}
+        The noisy stretches (``region == "noisy"``), or the samples near a jump of ``clean``
+        (``region == "jumps"``), or, for signals without jumps, where it bends most
+        (``region == "curvature"``); see :func:`rough_mask`.
+    region : {"noisy", "jumps", "curvature"}
     mean_smooth, mean_rough : float
         Mean ``|x − D(x)|`` over the samples outside / inside ``rough`` (NaN if there are
         none).
@@ -166,8 +201,25 @@ class FieldStats:
 
     @property
     def region_label(self) -> str:
-        """Where ``rough`` is, in words: "near a jump" or "where the signal bends most"."""
-        return "near a jump" if self.region == "jumps" else "where the signal bends most"
+        """Where ``rough`` is, in words: "on the noisy stretches", "near a jump" or "where the
+        signal bends most"."""
+        return {"noisy": "on the noisy stretches", "jumps": "near a jump",
+                "curvature": "where the signal bends most"}[self.region]
+
+    @property
+    def smooth_label(self) -> str:
+        """Where ``rough`` is not, in words (a noun phrase: "smooth stretches")."""
+        return "quiet (smooth) stretches" if self.region == "noisy" else "smooth stretches"
+
+    @property
+    def region_description(self) -> str:
+        """How ``rough`` was chosen, for a caption."""
+        if self.region == "noisy":
+            return "on the noisy stretches (noise louder than σₑ)"
+        if self.region == "jumps":
+            return f"within {JUMP_WIDTH} samples of a jump"
+        return (f"where the signal bends most (no jumps: the {CURVATURE_FRACTION:.0%} largest "
+                f"|Δ² clean|)")
 
 
 def gradient_field(
@@ -177,6 +229,7 @@ def gradient_field(
     *,
     width: int = JUMP_WIDTH,
     fraction: float = CURVATURE_FRACTION,
+    noisy: np.ndarray | None = None,
 ) -> FieldStats:
     r"""The RED gradient field :math:`x - D(x)` of a 1-D signal and its statistics.
 
@@ -188,8 +241,9 @@ def gradient_field(
         The signal the field is taken at (the noisy signal, or a RED iterate).
     D : callable
         The denoiser, called once on ``x``.
-    width, fraction : int, float
-        See :func:`rough_mask`.
+    width, fraction, noisy : int, float, array_like of bool
+        See :func:`rough_mask`: with ``noisy`` (``signals.noisy_stretches``) the field on the
+        noisy stretches is compared with the quiet ones.
 
     Returns
     -------
@@ -204,7 +258,7 @@ def gradient_field(
         raise ValueError(f"D(x) has shape {denoised.shape}, expected {x.shape}")
     gradient = red.red_gradient(x, denoised)
     magnitude = np.abs(gradient)
-    rough, region = rough_mask(clean, width, fraction)
+    rough, region = rough_mask(clean, width, fraction, noisy)
     mean_smooth = _mean(magnitude[~rough])
     mean_rough = _mean(magnitude[rough])
     if mean_smooth > 0:
@@ -222,30 +276,72 @@ def gradient_field(
     )
 
 
+def format_ratio(ratio: float) -> str:
+    """The rough/smooth ratio for a caption: ``5.71×``; ``—`` when it is undefined (no field at
+    all, or an empty region) or infinite (no field on the smooth stretches)."""
+    if math.isnan(ratio):
+        return "—"
+    if math.isinf(ratio):
+        return "— (no field on the smooth stretches)"
+    return f"{ratio:.2f}×"
+
+
+def format_psnr(value: float) -> str:
+    """A PSNR for a caption: ``24.31 dB``, or ``exact`` when the signal equals the clean one."""
+    if math.isinf(value) and value > 0:
+        return "exact (equal to the clean signal)"
+    return f"{value:.2f} dB" if math.isfinite(value) else "—"
+
+
+def _number(value: float, spec: str = ".4f") -> str:
+    return format(value, spec) if math.isfinite(value) else "—"
+
+
+def caption(stats: FieldStats, x_name: str = "x") -> str:
+    """The page's caption under the field figure: the numbers of ``stats`` and
+    :func:`summary`, in Markdown, with no ``nan`` or ``inf`` in the text."""
+    return (
+        f"**Mean |x − D(x)|**: {_number(stats.mean_smooth)} on the {stats.smooth_label}, "
+        f"{_number(stats.mean_rough)} {stats.region_description} (ratio "
+        f"**{format_ratio(stats.ratio)}**; mean noise |x − clean| "
+        f"{_number(stats.mean_noise)}). **ρ(x)** = {_number(stats.rho, '.4g')}. "
+        f"**PSNR** of {x_name} {format_psnr(stats.psnr_x)}, of D(x) "
+        f"{format_psnr(stats.psnr_denoised)}.  \n" + summary(stats)
+    )
+
+
 def summary(stats: FieldStats) -> str:
     """One or two Markdown sentences reading the numbers of ``stats`` (for the page caption)."""
-    where = stats.region_label
+    where, smooth = stats.region_label, stats.smooth_label
+    # x equal to the clean signal: whatever D changes is its own bias, not noise removed
+    prefix = ("No noise: x is the clean signal, so the field is the denoiser's own bias. "
+              if stats.mean_noise == 0 else "")
+    if not stats.magnitude.any():
+        return prefix + "The denoiser leaves this signal unchanged: the RED gradient is zero."
     if np.isnan(stats.ratio):
-        if not stats.magnitude.any():
-            return "The denoiser leaves this signal unchanged: the RED gradient is zero."
-        return "The two regions cannot be compared here (one of them is empty)."
+        return prefix + "The two regions cannot be compared here (one of them is empty)."
     if stats.ratio > 100:  # includes inf: the smooth stretches are (numerically) left alone
-        return (f"The field vanishes on the smooth stretches (mean {stats.mean_smooth:.1e}) and "
-                f"lives **{where}**: the denoiser only changes the signal there.")
+        return prefix + (f"The field vanishes on the {smooth} (mean {stats.mean_smooth:.1e}) "
+                         f"and lives **{where}**: the denoiser only changes the signal there.")
+    if stats.region == "noisy" and stats.ratio > 1.1:
+        return prefix + (
+            f"The RED gradient is **{stats.ratio:.2f}× larger {where}** than on the quiet ones: "
+            f"small where x is smooth (the denoiser changes little), large where x has "
+            f"noise-like fluctuations (the denoiser makes big corrections).")
     if stats.ratio > 1.1:
         verdict = (f"The denoiser corrects the signal most **{where}**: the RED gradient is "
-                   f"{stats.ratio:.2f}× larger there than on the smooth stretches.")
+                   f"{stats.ratio:.2f}× larger there than on the {smooth}.")
     elif stats.ratio < 1 / 1.1:
-        verdict = (f"This denoiser preserves the signal {where}: it changes it **less** there "
-                   f"({stats.ratio:.2f}×) than on the smooth stretches.")
+        verdict = (f"This denoiser changes the signal **less** {where} ({stats.ratio:.2f}×) "
+                   f"than on the {smooth}.")
     else:
-        verdict = (f"The RED gradient is about as large {where} as on the smooth stretches "
+        verdict = (f"The RED gradient is about as large {where} as on the {smooth} "
                    f"({stats.ratio:.2f}×).")
-    if stats.mean_noise > 0:
-        verdict += (f" On the smooth stretches it is {stats.mean_smooth / stats.mean_noise:.0%} "
+    if stats.mean_noise > 0 and stats.region != "noisy":
+        verdict += (f" On the {smooth} it is {stats.mean_smooth / stats.mean_noise:.0%} "
                     f"of the mean noise |x − clean|: there the field is mostly the noise-like "
                     f"fluctuation the denoiser removes.")
-    return verdict
+    return prefix + verdict
 
 
 # --------------------------------------------------------------------------- descent
@@ -278,6 +374,10 @@ def descent_params(
 
 class Descent:
     """RED gradient descent advanced a chunk of iterations at a time (for an animation).
+
+    An animation frame (:meth:`advance_frame`) computes for at most
+    :data:`FRAME_WORK_SECONDS` and at most doubles the iteration count (the first frame
+    :data:`FIRST_CHUNK` iterations), then the page draws it.
 
     Wraps ``solvers.iterate("red-gd", ...)``; keeps the current iterate and the records
     (without ``x``) so far.
@@ -348,17 +448,57 @@ class Descent:
             self._trace.add(next(self._records))
         return not self.done
 
-    def advance_frame(self) -> bool:
-        """Advance one animation frame: one iteration at a time at first, then 25 % more per
-        frame (``max(1, k // 4)`` iterations at iteration ``k``), so the fast early changes are
-        seen and a long run still ends in a few dozen frames. True while the run goes on."""
-        return self.advance(max(1, self.iteration // 4))
+    def advance_for(self, seconds: float, max_iterations: int | None = None) -> bool:
+        """Run iterations until ``seconds`` of work have passed (at least one iteration) or
+        ``max_iterations`` more are done; return True while the run goes on."""
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
+        target = None if max_iterations is None else self.iteration + max(1, int(max_iterations))
+        deadline = time.perf_counter() + seconds
+        while not self.done and (target is None or self.iteration < target):
+            self._trace.add(next(self._records))
+            if time.perf_counter() >= deadline:
+                break
+        return not self.done
+
+    def advance_frame(self, seconds: float = FRAME_WORK_SECONDS) -> bool:
+        """Advance one animation frame: :data:`FIRST_CHUNK` iterations first, then at most as
+        many again as done so far (the count doubles), within ``seconds`` of work. True while
+        the run goes on."""
+        return self.advance_for(seconds, max(FIRST_CHUNK, self.iteration))
 
     def stop(self) -> None:
         """End the run where it is (status ``stopped``)."""
         if not self.done:
             self._trace.end("stopped", f"stopped after {self.iteration} iterations")
             self._records.close()
+
+
+def status_text(run: Descent, step_fraction: float,
+                control: str = "step fraction μ/(2/(L_f + λ))") -> str:
+    """How the descent stands, for the page: the runner's message, except that a diverged run
+    names the page's ``control`` and its value (``red_core.solvers`` names the absolute μ).
+
+    Parameters
+    ----------
+    run : Descent
+    step_fraction : float
+        The control's value: the step as a fraction of the safe bound ``2/(L_f + λ)``.
+    control : str
+        The control's name on the page.
+    """
+    if run.status == "running":
+        return "running…"
+    if run.status == "diverged":
+        return (f"diverged at iteration {run.iteration}: the iterate left every sensible range. "
+                f"Lower the {control} (now {step_fraction:.2f}; below 1 is safe) and descend "
+                f"again.")
+    if run.status == "max_iter":  # the runner says "stopped after max_iter": not the Stop button
+        rel = run.history[-1].get("rel_change") if run.history else None
+        change = (f" (relative change {rel:.2e})" if rel is not None and math.isfinite(rel)
+                  else "")
+        return f"max_iter: the limit of {run.iteration} iterations, not converged{change}"
+    return run.message or run.status
 
 
 # --------------------------------------------------------------------------- helpers

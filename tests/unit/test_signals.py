@@ -36,7 +36,7 @@ def test_different_seeds_differ(name):
             assert np.abs(outs[i] - outs[j]).max() > 0.05
 
 
-@pytest.mark.parametrize("name", ("sine_with_jumps", "chirp"))
+@pytest.mark.parametrize("name", ("sine_with_jumps", "chirp", "varying_noise"))
 def test_unseeded_signals_ignore_seed(name):
     np.testing.assert_array_equal(make(name, 256, 0), make(name, 256, 3))
 
@@ -111,10 +111,72 @@ def test_noisy_statistics_and_seeding():
     assert noisy(clean, 0.5).min() < 0.0  # not clipped: the noise stays Gaussian
 
 
-def test_describe():
+def test_describe_and_label():
     for name in SIGNALS:
         text = describe(name)
         assert isinstance(text, str) and text.endswith(".") and len(text) > 20
+    assert [signals.label(name) for name in SIGNALS] == [
+        "Piecewise constant", "Piecewise smooth", "Sine with jumps", "Chirp", "Bumps",
+        "Varying noise"]
+
+
+# --------------------------------------------------------------------------- varying noise
+
+
+@pytest.mark.parametrize("n", LENGTHS)
+def test_noise_profile_has_unit_rms_and_quiet_and_noisy_stretches(n):
+    profile = signals.noise_profile("varying_noise", n)
+    assert profile.shape == (n,) and np.all(profile > 0)
+    assert np.sqrt(np.mean(profile**2)) == pytest.approx(1.0)  # σ is the RMS noise level
+    assert set(np.round(profile / profile.min(), 9)) == {1.0, signals.NOISE_CONTRAST}
+    loud = signals.noisy_stretches("varying_noise", n)
+    np.testing.assert_array_equal(loud, profile > 1)
+    # quiet, noisy, quiet, noisy, quiet: two noisy stretches, starting at 20 % and 60 % of n
+    starts = np.flatnonzero(np.diff(loud.astype(int)) == 1) + 1
+    ends = np.flatnonzero(np.diff(loud.astype(int)) == -1) + 1
+    np.testing.assert_array_equal(starts, np.floor(np.array([0.2, 0.6]) * n).astype(int))
+    np.testing.assert_array_equal(ends, np.floor(np.array([0.4, 0.8]) * n).astype(int))
+    assert not loud[0] and not loud[-1]
+
+
+@pytest.mark.parametrize("name", [s for s in SIGNALS if s != "varying_noise"])
+def test_other_signals_have_white_noise(name):
+    np.testing.assert_array_equal(signals.noise_profile(name, 100), np.ones(100))
+    assert not signals.noisy_stretches(name, 100).any()
+    clean, y = signals.observe(name, 100, 3, 0.1)
+    np.testing.assert_array_equal(clean, make(name, 100, 3))
+    np.testing.assert_array_equal(y, noisy(clean, 0.1, seed=3))
+
+
+def test_observe_varying_noise_draws_loud_and_quiet_noise():
+    clean, y = signals.observe("varying_noise", 4096, seed=2, sigma=0.1)
+    profile = signals.noise_profile("varying_noise", 4096)
+    np.testing.assert_array_equal(clean, make("varying_noise", 4096))
+    np.testing.assert_array_equal(y, noisy(clean, 0.1, 2, profile))
+    noise = y - clean
+    loud = signals.noisy_stretches("varying_noise", 4096)
+    assert noise.std() == pytest.approx(0.1, rel=0.05)  # σ is the RMS over the whole signal
+    assert noise[loud].std() == pytest.approx(0.1 * profile.max(), rel=0.06)
+    assert noise[~loud].std() == pytest.approx(0.1 * profile.min(), rel=0.06)
+    np.testing.assert_array_equal(signals.observe("varying_noise", 64, 0, 0.0)[1],
+                                  make("varying_noise", 64))
+
+
+def test_noisy_with_a_profile_scales_each_sample():
+    clean = np.zeros(6)
+    profile = np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0])
+    base = noisy(clean, 0.3, seed=4)
+    np.testing.assert_allclose(noisy(clean, 0.3, seed=4, profile=profile), base * profile)
+    with pytest.raises(ValueError, match="profile has shape"):
+        noisy(clean, 0.1, profile=np.ones(5))
+    with pytest.raises(ValueError, match="profile must contain finite values >= 0"):
+        noisy(clean, 0.1, profile=-profile)
+    with pytest.raises(ValueError, match="profile must contain finite values >= 0"):
+        noisy(clean, 0.1, profile=np.full(6, np.nan))
+    with pytest.raises(ValueError, match="allowed"):
+        signals.noise_profile("square")
+    with pytest.raises(ValueError, match="n must be an integer"):
+        signals.noisy_stretches("varying_noise", 8)
 
 
 @pytest.mark.parametrize("bad_n", (15, 4097, 0, -5, 100.0, True, "64"))
