@@ -20,7 +20,7 @@ from red_core.registry import Registry
 
 __all__ = [
     "Degradation", "build", "entry", "names", "red_sigma_shrinking", "red_weight_rising",
-    "register", "unit_scale", "unregister",
+    "register", "rising_from", "unit_scale", "unregister",
 ]
 
 Params = Mapping[str, Any]
@@ -35,18 +35,34 @@ def _one(params: Params) -> int:
 
 
 def red_weight_rising(noise_sigma: float) -> float:
-    """RED's default weight ``λσₑ²`` for a blur, decimation or mask at noise ``σₑ``: 0.04 at
-    ``σₑ ≤ 0.01`` (the deblurring benchmark's value), rising as ``(σₑ/0.01)^1.5`` to 4 at
-    ``σₑ ≈ 0.2`` (a stronger prior against stronger noise). Measured: ``bench/red_defaults.py``
-    (RED-FP + TV, 5 degradations × σₑ 2.5–50/255, docs/BENCHMARKS.md)."""
+    """The shape of RED's default weight ``λσₑ²`` for a blur, decimation or mask at noise
+    ``σₑ``: 0.04 at ``σₑ ≤ 0.01``, rising as ``(σₑ/0.01)^1.5`` to 4 at ``σₑ ≈ 0.2`` (a stronger
+    prior against stronger noise; RED-FP + TV on camera 96², 5 degradations × σₑ 2.5–50/255).
+    Entries raise its low-noise plateau with :func:`rising_from` (``bench/red_defaults.py
+    --tune``, docs/BENCHMARKS.md)."""
     return min(4.0, max(0.04, 0.04 * (noise_sigma / 0.01) ** 1.5))
 
 
 def red_sigma_shrinking(noise_sigma: float) -> float:
-    """The multiplier of RED's suggested denoiser sigma at noise ``σₑ`` (1 at ``σₑ ≤ 0.01``):
-    with the larger λ of strong noise a lighter denoiser works better,
+    """The shape of the multiplier of RED's suggested denoiser sigma at noise ``σₑ`` (1 at
+    ``σₑ ≤ 0.01``): with the larger λ of strong noise a lighter denoiser works better,
     ``(0.01/σₑ)^0.75`` (same measurement)."""
     return min(1.0, (0.01 / max(noise_sigma, 1e-12)) ** 0.75)
+
+
+def rising_from(plateau: float) -> Callable[[float], float]:
+    """A degradation's own RED weight: ``λσₑ² = plateau`` at ``σₑ = 0.01``, falling as
+    ``(σₑ/0.01)^0.3`` below it (halved at ``σₑ = 0.001``, the noiseless floor), and the
+    measured rise :func:`red_weight_rising` above, once it passes the plateau.
+
+    Examples
+    --------
+    >>> rule = rising_from(0.08)
+    >>> rule(0.01), round(rule(0.001), 3), rule(0.1) == red_weight_rising(0.1)
+    (0.08, 0.04, True)
+    """
+    return lambda noise_sigma: max(red_weight_rising(noise_sigma),
+                                   plateau * min(noise_sigma / 0.01, 1.0) ** 0.3)
 
 
 def unit_scale(noise_sigma: float) -> float:
@@ -84,8 +100,8 @@ class Degradation:
     red_sigma_scale : callable
         ``red_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for RED methods.
     pnp_sigma_scale : callable
-        ``pnp_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for PnP methods (whose
-        β = 1/σ_d² follows it).
+        ``pnp_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for the PnP splitting
+        methods (ADMM, HQS: their β = 1/σ_d² follows it; PnP-PGD keeps its own factor).
     """
 
     name: str

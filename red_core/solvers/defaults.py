@@ -1,14 +1,14 @@
 """Default parameters that follow the problem, and the suggested denoiser sigma.
 
 - ``λ = w / σ_e²`` for every RED method, the scale-free weight ``w = λσₑ²`` from the problem's
-  degradation entry: 0.04 at low noise on blurs (the deblurring benchmark), rising with the
-  noise; 4 for denoising;
+  degradation entry (``bench/red_defaults.py``): 0.08 at σₑ = 0.01 on blurs and masks, 0.16
+  for super-resolution, rising with the noise; 2 → 8 for denoising;
 - PnP ``β = 1 / σ_d²`` with ``σ_d`` the denoiser sigma (the prox of ``f/β`` then feeds the
   denoiser the noise level it is tuned for);
 - step sizes from the theory's bounds (RED-GD ``1.9 / (L_f + λ)``, PnP-PGD ``1 / L_f``);
 - the denoiser sigma: a multiple of ``σ_e`` per algorithm group and denoiser, measured on the
   deblurring benchmark and stored in each denoiser's registry entry (for RED times the
-  degradation's ``red_sigma_scale``, lighter at high noise; for PnP times its
+  degradation's ``red_sigma_scale``, lighter at high noise; for PnP-ADMM/HQS times its
   ``pnp_sigma_scale``).
 """
 
@@ -81,9 +81,10 @@ def default_denoiser_sigma(
     else:
         factor = denoisers.sigma_factor(denoiser, group)
     spec = _degradation(problem)
-    if spec is not None:  # the degradation's own scale (lighter or stronger than the factor)
-        scale = spec.red_sigma_scale if group == "red" else spec.pnp_sigma_scale
-        factor *= scale(problem.sigma_eff)
+    if spec is not None and group == "red":  # the degradation's own scale of the factor
+        factor *= spec.red_sigma_scale(problem.sigma_eff)
+    elif spec is not None and group == "pnp-split":
+        factor *= spec.pnp_sigma_scale(problem.sigma_eff)
     return float(np.clip(factor * problem.sigma_eff, *SIGMA_D_RANGE))
 
 
