@@ -117,8 +117,8 @@ class LaneView:
     """A consistent snapshot of one lane, for drawing.
 
     ``busy`` is the time (s) the lane has spent in its current denoiser call (None between
-    calls); ``calls`` the number of denoiser calls begun (statistics included); ``best_x`` the
-    iterate with the best PSNR so far.
+    calls and once the lane has ended); ``calls`` the number of denoiser calls begun
+    (statistics included); ``best_x`` the iterate with the best PSNR so far.
     """
 
     label: str
@@ -193,7 +193,9 @@ class _Lane:
     def view(self) -> LaneView:
         with self.lock:
             t = self.trace
-            started = self.watched.started
+            # A stopped lane may still finish its last denoiser call in the background
+            # (its result is dropped): that is not work the user waits for.
+            started = self.watched.started if not t.done else None
             return LaneView(self.label, self.contender, list(t.history), t.x, self.best_x,
                             t.status, t.message, dict(t.params),
                             None if started is None else time.perf_counter() - started,

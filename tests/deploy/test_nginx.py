@@ -235,8 +235,15 @@ def test_app_race_and_upload_through_nginx(nginx, browser, tmp_path):
     assert any("/_stcore/upload_file" in r[3] and r[2] == "204" for r in rows), rows[-10:]
     assert any("/media/" in r[3] and r[2] == "200" for r in rows), rows[-10:]
     # (The frontend probes /<page>/_stcore/host-config for a base path first: a 404 by design.)
+    # A live race replaces its frame images ~3 times a second and Streamlit drops the
+    # replaced files: a browser that asks for a frame after its successor arrived gets a 404
+    # (streamlit/streamlit#9079; the next frame replaces it, and the final images were
+    # checked above). Only such superseded frames may fail, and only a few of them.
+    media = [r for r in rows if "/media/" in r[3]]
+    stale = [r for r in media if r[2] == "404"]
+    assert len(stale) <= max(2, len(media) // 20), stale
     failed = [r for r in rows if r[2] in ("403", "404", "413", "502", "504")
-              and not re.search(r"/\w+/_stcore/host-config ", r[3])]
+              and not re.search(r"/\w+/_stcore/host-config ", r[3]) and r not in stale]
     assert not failed, failed
     # Sticky: ip_hash sends this one address to one replica; with the cookie, each browser
     # (each route cookie; "-" is a browser's very first request, before it has one) sticks.

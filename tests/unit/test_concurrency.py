@@ -280,6 +280,9 @@ def test_a_slow_lane_never_holds_back_a_fast_one(slow_denoiser):
         assert v.calls >= 1
     finally:
         r.stop()
+    # Stopped inside a call: the lane has ended, it no longer says it is working (the call
+    # finishes in the background and is dropped).
+    assert r.view("slow").done and r.view("slow").busy is None
     assert r.wait(10)  # the lane thread ends after its current call
     assert r.statuses() == {"fast": "max_iter", "slow": "stopped"}
 
