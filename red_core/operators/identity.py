@@ -37,9 +37,10 @@ register(Degradation(
     "denoise", "Denoising", lambda shape: Identity(shape),
     description="y = x + e: no blur, only white Gaussian noise.", signals=True,
     # A strong weight and a light denoiser applied many times: RED λσₑ² 2 → 8 from 2.5 to
-    # 10/255 (was 4), σ_d ×0.125; PnP-ADMM/HQS σ_d ×0.35 → 0.125 (was 1, i.e. 10 σₑ with
-    # TV): bench/red_defaults.py --tune-noise (above the noisy input on a texture too).
+    # 10/255 (was 4), σ_d ×0.088 (was 0.125); PnP-ADMM/HQS σ_d ×0.35 → 0.125 (was 1, i.e.
+    # 10 σₑ with TV): bench/red_defaults.py --tune-noise (above the noisy input on a texture
+    # too).
     red_weight=lambda s: min(8.0, max(2.0, 2.0 * s / 0.01)),
-    red_sigma_scale=lambda s: 0.125,
+    red_sigma_scale=lambda s: 0.088,
     pnp_sigma_scale=lambda s: min(0.35, max(0.125, 0.125 * (0.04 / max(s, 1e-12)) ** 0.75)),
 ))

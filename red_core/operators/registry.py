@@ -20,7 +20,7 @@ from red_core.registry import Registry
 
 __all__ = [
     "Degradation", "build", "entry", "names", "red_sigma_shrinking", "red_weight_rising",
-    "register", "rising_from", "unit_scale", "unregister",
+    "register", "rising_from", "shrinking_from", "unit_scale", "unregister",
 ]
 
 Params = Mapping[str, Any]
@@ -63,6 +63,29 @@ def rising_from(plateau: float) -> Callable[[float], float]:
     """
     return lambda noise_sigma: max(red_weight_rising(noise_sigma),
                                    plateau * min(noise_sigma / 0.01, 1.0) ** 0.3)
+
+
+def shrinking_from(plateau: float) -> Callable[[float], float]:
+    """A degradation's own multiplier of RED's suggested σ_d: ``plateau`` at low noise, then
+    the measured shrink :func:`red_sigma_shrinking` once it falls below the plateau (at
+    ``σₑ ≈ 4/255`` for 0.7). It goes with :func:`rising_from`: a larger λ wants a lighter
+    denoiser (RED's results lie on a ridge ``λ·σ_d ≈ const``). A denoiser whose entry says
+    ``follows_red_scale=False`` gets the rule's ``without_plateau`` (the shrink alone).
+
+    Examples
+    --------
+    >>> rule = shrinking_from(0.7)
+    >>> rule(0.001), rule(0.01), rule(0.1) == red_sigma_shrinking(0.1)
+    (0.7, 0.7, True)
+    >>> rule.without_plateau(0.01)
+    1.0
+    """
+
+    def rule(noise_sigma: float) -> float:
+        return min(plateau, red_sigma_shrinking(noise_sigma))
+
+    rule.without_plateau = red_sigma_shrinking  # type: ignore[attr-defined]
+    return rule
 
 
 def unit_scale(noise_sigma: float) -> float:
