@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from red_core import denoisers, glossary, signals
+from red_core import denoisers, glossary, operators, signals
 from red_core.lab import field1d, plots
 from red_core.params import Param
 from red_core.problem import MIN_NOISE_SIGMA
@@ -22,12 +22,14 @@ WIDE_WIDTH = 270  # px: the longest denoiser label ("MMSE, Gaussian-mixture prio
 SEED_WIDTH = 130
 EXPANDER_WIDTH = 250
 STEP_CONTROL = f"{glossary.term('step_fraction').name} {glossary.term('step_fraction').symbol}"
+BLUR_WEIGHT = operators.entry("gaussian_blur").red_weight(0.01)  # the image pages' default
 LAM_HELP = (
     f"{glossary.help_text('lam')} The data term is f(x) = ‖x − y‖²/(2σₑ²). Here (A = I) the "
     f"default is {field1d.DESCENT_LAM_SIGMA2:g}: prior and data weigh the same. The image pages' "
-    "0.04 suits blur, where the data term leaves the blurred-away detail to the prior however "
-    "small λ is; with A = I the data term holds every sample at y, and at 0.04 RED's fixed point "
-    "x = (y + λσₑ² D(x))/(1 + λσₑ²) moves only 4 % of the way to D(x) (measured: +0.2 dB).")
+    f"{BLUR_WEIGHT:.2g} (Gaussian blur, σₑ = 0.01) suits blur, where the data term leaves the "
+    "blurred-away detail to the prior however small λ is; with A = I the data term holds every "
+    f"sample at y, and at {BLUR_WEIGHT:.2g} RED's fixed point x = (y + λσₑ² D(x))/(1 + λσₑ²) "
+    f"moves only {100 * BLUR_WEIGHT / (1 + BLUR_WEIGHT):.0f} % of the way to D(x).")
 
 
 def sigma_param(key: str, default: float) -> Param:
