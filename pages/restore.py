@@ -19,7 +19,7 @@ navigation.guard()
 ss = st.session_state
 SCOPE = "restore"
 #: Seconds between live frames (4 redraws a second; the lanes compute in threads of their own).
-FRAME_SECONDS = 0.25
+FRAME_SECONDS = 0.5  # at most 2 live redraws a second: the browser shares the 2 cores
 #: The run that starts a race waits this long at most for a lane's first iteration, so that its
 #: first frame already moves (instead of showing iteration 0 until the next tick).
 FIRST_FRAME_SECONDS = 0.4
@@ -241,6 +241,9 @@ def lane_caption(v: race.LaneView) -> str:
 def live_race() -> None:
     r: race.Race | None = ss.get("race")
     if r is None:
+        # The empty PSNR axes load plotly.js in the browser now, not at the race's first
+        # frame (a first plotly render took ~2 s of the browser's CPU on the 2 shared cores,
+        # during which no live frame was drawn: bench/race_speed.py).
         st.info("Press **Run** to start the race.")
         return
     views = r.views()
@@ -262,6 +265,9 @@ def live_race() -> None:
             key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
     objectives = {lane: r.objective_definition(lane) for lane in views}
     rows = -(-(2 + len(set(objectives.values()))) // 3)  # per-definition objective panels
+    if ss.get("_scroll_to_race") and not r.done:
+        return  # the first frame (the Run click's run): its 3-panel figure costs the browser
+        # ~0.4 s to build; it comes with the next frame
     st.plotly_chart(plots.convergence_figure(
         histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
         objective_titles=objectives, panels=("objective", "residual", "rel_change"),

@@ -200,6 +200,8 @@ def convergence_figure(
                 "yaxis": f"y{n}", "line": {**styles[run], "width": 2.2}})
             shown.add(run)
         if key == "psnr" and reference_psnr is not None:
+            if not runs:  # empty axes (before a race): around the degraded PSNR, not −1…4
+                layout[f"yaxis{n}"]["range"] = [reference_psnr - 1.0, reference_psnr + 6.0]
             layout["shapes"].append({"type": "line", "xref": f"x{n} domain", "yref": f"y{n}",
                                      "x0": 0, "x1": 1, "y0": reference_psnr,
                                      "y1": reference_psnr,
