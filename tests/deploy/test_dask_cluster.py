@@ -29,6 +29,9 @@ from browser_utils import REPO_ROOT, free_port
 from red_core import images, sweeps
 from red_core.sweeps import SweepSpec
 
+#: Starts a real scheduler and two workers (~15 s): out of make test-fast.
+pytestmark = pytest.mark.slow
+
 RESULTS = ["psnr", "ssim", "best_psnr", "best_iter", "iterations", "denoiser_calls",
            "denoiser_sigma", "lam", "beta"]
 SPEC = """

@@ -37,6 +37,7 @@ def test_dockerfile_settings():
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.slow
 def test_the_app_runs_from_the_files_the_image_gets(tmp_path):
     """Every page runs, and every registered denoiser (the CNN weights in assets/ included)
     builds and denoises, from a copy holding only what the Dockerfile COPYs."""

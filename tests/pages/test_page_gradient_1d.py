@@ -216,6 +216,7 @@ def test_every_widget_survives_a_copied_link(at):
 
 
 @pytest.mark.parametrize("key", list(NON_DEFAULTS))
+@pytest.mark.slow
 def test_hostile_url_values_fall_back_to_the_default_with_a_notice(key):
     default = open_app(PAGE)
     kind = NON_DEFAULTS[key][0]

@@ -148,6 +148,7 @@ def test_curves_over_sigma_for_the_selected_denoisers(at):
     assert np.all(gaussian_symmetry < 1e-8)
 
 
+@pytest.mark.slow
 def test_image_crop_and_moving_it(at):
     at.selectbox(key="jl_denoiser").select("median").run()
     at.radio(key="jl_kind").set_value("crop").run()
@@ -180,6 +181,7 @@ def test_image_crop_and_moving_it(at):
     assert any("4 × 4 block" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_gaussian_on_a_crop_is_symmetric_and_slow_denoisers_are_opt_in(at):
     at.selectbox(key="jl_denoiser").select("gaussian").run()
     at.radio(key="jl_kind").set_value("crop").run()
@@ -231,6 +233,7 @@ def test_one_vocabulary_labels_and_units(at):
 # --------------------------------------------------------------------------- links
 
 
+@pytest.mark.slow
 def test_a_copied_link_reopens_the_same_setup(at):
     at.radio(key="jl_kind").set_value("crop").run()
     at.selectbox(key="jl_denoiser").select("tv").run()

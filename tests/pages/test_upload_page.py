@@ -182,6 +182,7 @@ def test_16_bit_png_is_read_as_16_bit(at):
     assert_page_still_works(at)
 
 
+@pytest.mark.slow
 def test_huge_image_is_scaled_down_with_a_notice(at):
     data = huge_png()
     assert len(data) < 10 * 2**20  # under server.maxUploadSize (.streamlit/config.toml)

@@ -110,6 +110,7 @@ def _card(name: str) -> dict:
 
 
 @pytest.mark.parametrize("name", ["cnn", pytest.param("cnn_gs", marks=pytest.mark.slow)])
+@pytest.mark.slow
 def test_held_out_psnr_matches_the_card(name):
     table = _card(name)["held_out_psnr"]
     net = cnn.load(name)

@@ -301,6 +301,7 @@ def _test_crops(size: int, names: tuple[str, ...] = TEST_IMAGES) -> list[np.ndar
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow)
                                   if n in ("bm3d", "bilateral") else n for n in BUILTINS])
+@pytest.mark.slow
 def test_calibrated_psnr_is_near_the_best_of_the_grid(name):
     """Calibrated parameters are within 0.3 dB (mean PSNR) of the grid's best on new data."""
     # bm3d (~0.5 s per call): 64×64 crops of three images, three grid points around σ.

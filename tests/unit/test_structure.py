@@ -83,6 +83,7 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycle({"a": {"b"}, "b": set()}) is None
 
 
+@pytest.mark.slow
 def test_every_module_imports_first_in_a_fresh_interpreter_state():
     """Each module imported with no other red_core module loaded, then all the others (in
     forward and reverse order): an import cycle or a missing import shows here."""

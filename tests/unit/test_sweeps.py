@@ -516,6 +516,7 @@ denoiser_sigma = [4, 8]
     (("denoiser_sigma = [4, 8]", "lam_scale = [1, 2]"), "λ exists only for the RED methods"),
     (("noise = [0.01]", "noise = [0.01"), "not valid TOML"),
 ])
+@pytest.mark.slow
 def test_cli_bad_specs_give_one_error_line_and_exit_2(tmp_path, edit, message):
     spec = _toml(tmp_path, GOOD.replace(*edit))
     out = _cli(spec, "--out", str(tmp_path / "r.parquet"))
@@ -525,6 +526,7 @@ def test_cli_bad_specs_give_one_error_line_and_exit_2(tmp_path, edit, message):
     assert not (tmp_path / "r.parquet").exists()
 
 
+@pytest.mark.slow
 def test_cli_refuses_a_huge_grid_without_yes_and_a_bad_out(tmp_path):
     sigmas = ", ".join(str(i) for i in range(1, 101))
     iters = ", ".join(str(i) for i in range(1, 52))
@@ -563,6 +565,7 @@ def test_cli_yes_lets_a_huge_grid_run(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.slow
 def test_cli_runs_on_a_scheduler_and_writes_the_table(dask_client, tmp_path, suffix):
     address = dask_client.scheduler.address
     out_file = tmp_path / f"results{suffix}"
