@@ -60,7 +60,7 @@ import pandas as pd  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from reproduce import grey_square  # noqa: E402
+from reproduce import grey_square, stderr_progress  # noqa: E402
 
 from red_core import baselines, denoisers, images, metrics, operators, solvers, sweeps  # noqa: E402
 from red_core.problem import make_problem  # noqa: E402
@@ -114,20 +114,6 @@ BEFORE_FACTORS = {("tv", "red"): 2.0}
 # ----------------------------------------------------------------------------- helpers
 
 
-def _progress(label: str) -> Callable[[int, int], None]:
-    t0 = time.perf_counter()
-    last = [0.0]
-
-    def show(done: int, total: int) -> None:
-        now = time.perf_counter()
-        if done == total or now - last[0] > 30:
-            last[0] = now
-            print(f"  {label}: {done}/{total} cells, {now - t0:.0f} s", file=sys.stderr,
-                  flush=True)
-
-    return show
-
-
 def held_out_images(size: int) -> dict[str, np.ndarray]:
     """``{name: grey array}`` of the held-out images at ``size``²."""
     return {name: grey_square(name, size) for name in HELD_OUT}
@@ -152,7 +138,7 @@ def _sweep(cells: list[sweeps.Cell], label: str, out: Path | None,
     """Run the distinct cells once; one row per entry of ``cells`` (repeats share a row)."""
     t0 = time.perf_counter()
     distinct = list(dict.fromkeys(cells))
-    df = sweeps.run(distinct, images=images_, progress=_progress(label))
+    df = sweeps.run(distinct, images=images_, progress=stderr_progress(label))
     bad = df[~df["status"].isin(["converged", "max_iter"])]
     print(f"<!-- {label}: {len(df)} cells in {time.perf_counter() - t0:.0f} s wall, "
           f"{df['run_seconds'].sum():.0f} s in the workers; {len(bad)} not converged/max_iter"

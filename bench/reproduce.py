@@ -47,7 +47,7 @@ import argparse  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Iterable  # noqa: E402
+from collections.abc import Callable, Iterable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -100,7 +100,8 @@ def grey_square(name: str, size: int = 256) -> np.ndarray:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _progress(label: str):
+def stderr_progress(label: str) -> Callable[[int, int], None]:
+    """A sweep progress callback printing to stderr at most every 30 s (and at the end)."""
     t0 = time.perf_counter()
     last = [0.0]
 
@@ -151,7 +152,7 @@ class Setup:
 
     def run(self, cells: list[sweeps.Cell], label: str) -> pd.DataFrame:
         t0 = time.perf_counter()
-        df = sweeps.run(cells, images=self.arrays, progress=_progress(label))
+        df = sweeps.run(cells, images=self.arrays, progress=stderr_progress(label))
         df["name"] = [self.name[i] for i in df["image"]]
         df["case"] = [_case(r["degradation"], r["noise"]) for _, r in df.iterrows()]
         bad = df[~df["status"].isin(["converged", "max_iter"])]
