@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
@@ -87,8 +89,17 @@ def wide_tables(page: Page) -> list[dict]:
     return [t for t in found if t["scroll"] > t["client"] + 1]
 
 
-def table_count(page: Page) -> int:
-    return page.locator("[data-testid='stDataFrame'] .dvn-scroller").count()
+def table_count(page: Page, expected: int | None = None, timeout: float = 30_000) -> int:
+    """The number of data tables drawn. With ``expected``, first wait (up to ``timeout`` ms)
+    until that many have their grid: st.dataframe loads its grid component lazily, after the
+    script has finished and the charts are up (seen once in CI at 800 px)."""
+    grids = page.locator("[data-testid='stDataFrame'] .dvn-scroller")
+    if expected:
+        try:
+            grids.nth(expected - 1).wait_for(state="attached", timeout=timeout)
+        except PlaywrightTimeoutError:
+            pass  # the count below tells what is there
+    return grids.count()
 
 
 def wide_formulas(page: Page) -> list[str]:

@@ -22,6 +22,6 @@ def test_compare_tables_and_figures_fit_the_screen(page, app_server, width):
     assert main.get_by_text("Identical work is not identical time", exact=False).count() == 1
     page.wait_for_function(
         "document.querySelectorAll(\"[data-testid='stPlotlyChart'] .main-svg\").length >= 2")
-    assert layout_checks.table_count(page) == 3
+    assert layout_checks.table_count(page, 3) == 3
     layout_checks.assert_fits(page)
     screenshot(page, f"compare-{width}px")

@@ -88,7 +88,7 @@ def test_jacobian_survey_table_and_figures_fit_the_screen(page, app_server, widt
     open_page(page, app_server, "jacobian?jl_kind=crop&jl_crop=8&jl_survey=true&jl_curves=true")
     assert_no_exception(page)
     wait_charts(page, 5)  # picker, J, gradients, survey bars, curves
-    assert layout_checks.table_count(page) == 1
+    assert layout_checks.table_count(page, 1) == 1
     # the link's settings are the widgets' values
     assert slider_value(page, "Crop size (pixels)") == 8
     assert page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']",
