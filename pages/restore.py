@@ -241,9 +241,6 @@ def lane_caption(v: race.LaneView) -> str:
 def live_race() -> None:
     r: race.Race | None = ss.get("race")
     if r is None:
-        # The empty PSNR axes load plotly.js in the browser now, not at the race's first
-        # frame (a first plotly render took ~2 s of the browser's CPU on the 2 shared cores,
-        # during which no live frame was drawn: bench/race_speed.py).
         st.info("Press **Run** to start the race.")
         return
     views = r.views()

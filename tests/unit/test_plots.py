@@ -76,3 +76,13 @@ def test_lanes_with_the_same_method_get_distinct_colours():
 def test_convergence_figure_refuses_an_unknown_axis():
     with pytest.raises(ValueError, match="x_axis must be one of"):
         plots.convergence_figure({}, x_axis="seconds")
+
+
+def test_empty_psnr_axes_are_placed_around_the_degraded_psnr():
+    """Before any iteration the PSNR panel shows the degraded line in range, not plotly's −1…4."""
+    fig = plots.convergence_figure({}, reference_psnr=25.0, panels=("psnr",), columns=1)
+    assert list(fig.layout.yaxis.range) == [24.0, 31.0]
+    assert fig.layout.shapes[0].y0 == 25.0
+    with_run = plots.convergence_figure({"red-fp": [{"iter": 0, "psnr": 26.0}]},
+                                        reference_psnr=25.0, panels=("psnr",), columns=1)
+    assert with_run.layout.yaxis.range is None  # autorange once there are curves
