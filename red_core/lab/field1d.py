@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -413,6 +414,9 @@ class Descent:
         self._records = solvers.iterate("red-gd", problem, denoiser, max_iter=self.max_iter,
                                         tol=tol, lam=lam, step=step)
         self._trace = solvers.Trace(problem.x0)
+        # Streamlit may run the Stop button's callback on a new script thread while the old
+        # one is still inside next(): one lock makes stepping and stopping take turns.
+        self._lock = threading.Lock()
         self.advance(0)  # the starting point's record (objective of x₀)
 
     @property
@@ -444,9 +448,18 @@ class Descent:
     def advance(self, iterations: int) -> bool:
         """Run up to ``iterations`` more iterations; return True while the run goes on."""
         target = self.iteration + max(0, int(iterations))
-        while not self.done and (not self.history or self.iteration < target):
-            self._trace.add(next(self._records))
+        while not self.history or self.iteration < target:
+            if not self._step():
+                break
         return not self.done
+
+    def _step(self) -> bool:
+        """One record from the runner, unless the run has ended; True if one was added."""
+        with self._lock:
+            if self.done:
+                return False
+            self._trace.add(next(self._records))
+            return True
 
     def advance_for(self, seconds: float, max_iterations: int | None = None) -> bool:
         """Run iterations until ``seconds`` of work have passed (at least one iteration) or
@@ -455,9 +468,8 @@ class Descent:
             raise ValueError(f"seconds must be a finite number >= 0, got {seconds!r}")
         target = None if max_iterations is None else self.iteration + max(1, int(max_iterations))
         deadline = time.perf_counter() + seconds
-        while not self.done and (target is None or self.iteration < target):
-            self._trace.add(next(self._records))
-            if time.perf_counter() >= deadline:
+        while target is None or self.iteration < target:
+            if not self._step() or time.perf_counter() >= deadline:
                 break
         return not self.done
 
@@ -469,9 +481,10 @@ class Descent:
 
     def stop(self) -> None:
         """End the run where it is (status ``stopped``)."""
-        if not self.done:
-            self._trace.end("stopped", f"stopped after {self.iteration} iterations")
-            self._records.close()
+        with self._lock:  # waits for an iteration in progress on another thread (a few ms)
+            if not self.done:
+                self._trace.end("stopped", f"stopped after {self.iteration} iterations")
+                self._records.close()
 
 
 def status_text(run: Descent, step_fraction: float,

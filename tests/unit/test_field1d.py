@@ -2,6 +2,7 @@
 
 import json
 import re
+import threading
 import time
 
 import numpy as np
@@ -324,6 +325,44 @@ def test_descent_stops_at_max_iter_or_when_asked():
     run.advance(2)
     run.stop()
     assert run.status == "stopped" and run.done and not run.advance(5) and run.iteration == 2
+
+
+def test_stop_from_another_thread_while_an_iteration_runs():
+    """The page's Stop callback can run on a new script thread while the old one is inside the
+    runner's next(): stop() must wait for that iteration, not raise "generator already
+    executing", and no record may arrive after it (the CI failure of 2026-12-01)."""
+    _, problem, D = descent()
+    entered, release = threading.Event(), threading.Event()
+
+    def slow(v):
+        entered.set()
+        release.wait(5)
+        return D(v)
+
+    run = field1d.Descent(problem, slow, max_iter=500, tol=0.0,
+                          **field1d.descent_params(problem))
+    stepping = threading.Thread(target=run.advance_for, args=(60.0,))
+    stepping.start()
+    assert entered.wait(5)  # the stepping thread is inside the denoiser, hence inside next()
+    errors: list[BaseException] = []
+
+    def stop():
+        try:
+            run.stop()
+        except BaseException as exc:  # noqa: BLE001 - the test reports whatever stop() raises
+            errors.append(exc)
+
+    stopper = threading.Thread(target=stop)
+    stopper.start()
+    time.sleep(0.05)
+    assert stopper.is_alive()  # stop() waits for the iteration in progress
+    release.set()
+    stopper.join(5)
+    stepping.join(5)
+    assert not errors and not stepping.is_alive() and not stopper.is_alive()
+    assert run.status == "stopped" and run.done
+    stopped_at = run.iteration
+    assert not run.advance(5) and run.iteration == stopped_at
 
 
 def test_a_diverging_descent_keeps_its_last_finite_iterate():
