@@ -256,7 +256,7 @@ register(DenoiserSpec(
     sigma_factor=_factors(8.0, 3.0, 0.2),
     description="Wavelet soft thresholding (scikit-image denoise_wavelet).",
     # RED-FP/APG + wavelet at σ_d ×0.7 fall to 14-23 dB from 23.2 at 64² (Gaussian blur, 0.01).
-    follows_red_scale=False,
+    follows_red_sigma_plateau=False,
     grid={"method": ParamGrid(_WAVELET_METHODS),
           "wavelet": ParamGrid(("db1", "db2")),
           "sigma_scale": ParamGrid(_PER_SIGMA_FACTORS)},

@@ -105,12 +105,12 @@ class DenoiserSpec:
         Importable modules the denoiser needs (checked by :func:`available`).
     min_side : int
         The smallest image side it accepts.
-    follows_red_scale : bool
-        Whether RED's suggested σ_d follows the low-noise plateau of the degradation's
-        ``red_sigma_scale`` (``operators.registry.shrinking_from``: ×0.7 on the blurs, masks
-        and super-resolution). False keeps only the common shrink at high noise: wavelet
-        thresholding, whose RED runs collapse below the degraded PSNR at 64² with the
-        lighter σ_d.
+    follows_red_sigma_plateau : bool
+        Whether RED's suggested σ_d follows the degradation's ``red_sigma_plateau`` (×0.7 at
+        low noise on the blurs, masks and super-resolution, see
+        ``operators.Degradation.red_sigma_multiplier``). False keeps only the common shrink
+        at high noise: wavelet thresholding, whose RED runs collapse below the degraded PSNR
+        at 64² with the lighter σ_d.
     """
 
     name: str
@@ -126,7 +126,7 @@ class DenoiserSpec:
     grid: Mapping[str, ParamGrid] = field(default_factory=dict)
     requires: tuple[str, ...] = ()
     min_side: int = 1
-    follows_red_scale: bool = True
+    follows_red_sigma_plateau: bool = True
 
     @property
     def keyword_parameters(self) -> list[inspect.Parameter]:

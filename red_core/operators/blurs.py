@@ -23,7 +23,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from red_core.operators.base import WORKERS, Operator, spatial_shape
-from red_core.operators.registry import Degradation, register, rising_from, shrinking_from
+from red_core.operators.registry import Degradation, register, rising_from
 from red_core.params import Param
 
 __all__ = ["CircularConvolution", "gaussian_kernel", "motion_kernel", "transfer_function"]
@@ -163,7 +163,7 @@ register(Degradation(
     description="A Gaussian point-spread function, circular boundary.",
     min_side=lambda p: max(16, p["kernel_size"] or _kernel_side(p)),
     # RED's λσₑ²: 0.08 at σₑ = 0.01 (was 0.04), σ_d ×0.7 below 4/255 (bench/red_defaults.py --tune).
-    red_weight=rising_from(0.08), red_sigma_scale=shrinking_from(0.7),
+    red_weight=rising_from(0.08), red_sigma_plateau=0.7,
 ))
 register(Degradation(
     "uniform_blur", "Uniform blur", _uniform_blur,
@@ -172,7 +172,7 @@ register(Degradation(
     description="Averaging over a square box (9×9 in the RED paper), circular boundary.",
     min_side=lambda p: max(16, p["size"]),
     # RED's λσₑ²: 0.08 at σₑ = 0.01 (was 0.04), σ_d ×0.7 below 4/255 (bench/red_defaults.py --tune).
-    red_weight=rising_from(0.08), red_sigma_scale=shrinking_from(0.7),
+    red_weight=rising_from(0.08), red_sigma_plateau=0.7,
 ))
 register(Degradation(
     "motion_blur", "Motion blur", _motion_blur,
@@ -186,5 +186,5 @@ register(Degradation(
     description="A straight camera shake: a line segment as the point-spread function.",
     min_side=lambda p: max(16, int(p["length"]) + 3),
     # RED's λσₑ²: 0.08 at σₑ = 0.01 (was 0.04), σ_d ×0.7 below 4/255 (bench/red_defaults.py --tune).
-    red_weight=rising_from(0.08), red_sigma_scale=shrinking_from(0.7),
+    red_weight=rising_from(0.08), red_sigma_plateau=0.7,
 ))

@@ -7,7 +7,7 @@ import scipy.fft as sfft
 
 from red_core.operators.base import WORKERS, Operator, spatial_shape
 from red_core.operators.blurs import CircularConvolution, gaussian_kernel, transfer_function
-from red_core.operators.registry import Degradation, register, rising_from, shrinking_from
+from red_core.operators.registry import Degradation, register, rising_from
 from red_core.params import Param
 
 __all__ = ["Decimation"]
@@ -100,5 +100,5 @@ register(Degradation(
     min_side=lambda p: 8 * p["factor"],
     multiple=lambda p: p["factor"],
     # RED's λσₑ²: 0.16 at σₑ = 0.01 (was 0.04), σ_d ×0.7 below 4/255 (bench/red_defaults.py --tune).
-    red_weight=rising_from(0.16), red_sigma_scale=shrinking_from(0.7),
+    red_weight=rising_from(0.16), red_sigma_plateau=0.7,
 ))

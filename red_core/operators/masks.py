@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from red_core.operators.base import Operator, spatial_shape
-from red_core.operators.registry import Degradation, register, rising_from, shrinking_from
+from red_core.operators.registry import Degradation, register, rising_from
 from red_core.params import Param
 
 __all__ = ["Mask"]
@@ -77,5 +77,5 @@ register(Degradation(
                 "Gaussian interpolation of the known pixels.",
     seeded=True,
     # RED's λσₑ²: 0.08 at σₑ = 0.01 (was 0.04), σ_d ×0.7 below 4/255 (bench/red_defaults.py --tune).
-    red_weight=rising_from(0.08), red_sigma_scale=shrinking_from(0.7),
+    red_weight=rising_from(0.08), red_sigma_plateau=0.7,
 ))

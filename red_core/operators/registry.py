@@ -20,7 +20,7 @@ from red_core.registry import Registry
 
 __all__ = [
     "Degradation", "build", "entry", "names", "red_sigma_shrinking", "red_weight_rising",
-    "register", "rising_from", "shrinking_from", "unit_scale", "unregister",
+    "register", "rising_from", "unit_scale", "unregister",
 ]
 
 Params = Mapping[str, Any]
@@ -65,29 +65,6 @@ def rising_from(plateau: float) -> Callable[[float], float]:
                                    plateau * min(noise_sigma / 0.01, 1.0) ** 0.3)
 
 
-def shrinking_from(plateau: float) -> Callable[[float], float]:
-    """A degradation's own multiplier of RED's suggested σ_d: ``plateau`` at low noise, then
-    the measured shrink :func:`red_sigma_shrinking` once it falls below the plateau (at
-    ``σₑ ≈ 4/255`` for 0.7). It goes with :func:`rising_from`: a larger λ wants a lighter
-    denoiser (RED's results lie on a ridge ``λ·σ_d ≈ const``). A denoiser whose entry says
-    ``follows_red_scale=False`` gets the rule's ``without_plateau`` (the shrink alone).
-
-    Examples
-    --------
-    >>> rule = shrinking_from(0.7)
-    >>> rule(0.001), rule(0.01), rule(0.1) == red_sigma_shrinking(0.1)
-    (0.7, 0.7, True)
-    >>> rule.without_plateau(0.01)
-    1.0
-    """
-
-    def rule(noise_sigma: float) -> float:
-        return min(plateau, red_sigma_shrinking(noise_sigma))
-
-    rule.without_plateau = red_sigma_shrinking  # type: ignore[attr-defined]
-    return rule
-
-
 def unit_scale(noise_sigma: float) -> float:
     """1 at every noise level: the denoiser's suggested σ_d as it is (PnP's default)."""
     return 1.0
@@ -121,7 +98,13 @@ class Degradation:
     red_weight : callable
         ``red_weight(σₑ) -> λσₑ²``: the default weight of RED's prior at noise ``σₑ``.
     red_sigma_scale : callable
-        ``red_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for RED methods.
+        ``red_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for RED methods
+        (see :meth:`red_sigma_multiplier`).
+    red_sigma_plateau : float
+        A cap on ``red_sigma_scale`` at low noise (0.7 on the blurs, masks and super-resolution:
+        it goes with the raised λ of :func:`rising_from`, since RED's results lie on a ridge
+        ``λ·σ_d ≈ const``). A denoiser whose entry says ``follows_red_sigma_plateau=False``
+        (the wavelet's thresholding) gets the scale alone.
     pnp_sigma_scale : callable
         ``pnp_sigma_scale(σₑ)``: multiplies the denoiser's suggested σ_d for the PnP splitting
         methods (ADMM, HQS: their β = 1/σ_d² follows it; PnP-PGD keeps its own factor).
@@ -138,7 +121,23 @@ class Degradation:
     signals: bool = False
     red_weight: Callable[[float], float] = red_weight_rising
     red_sigma_scale: Callable[[float], float] = red_sigma_shrinking
+    red_sigma_plateau: float = 1.0
     pnp_sigma_scale: Callable[[float], float] = unit_scale
+
+    def red_sigma_multiplier(self, noise_sigma: float, plateau: bool = True) -> float:
+        """The multiplier of RED's suggested σ_d at noise ``σₑ``: :attr:`red_sigma_scale`,
+        capped at :attr:`red_sigma_plateau` unless ``plateau`` is False.
+
+        Examples
+        --------
+        >>> spec = entry("gaussian_blur")
+        >>> spec.red_sigma_multiplier(0.01), spec.red_sigma_multiplier(0.01, plateau=False)
+        (0.7, 1.0)
+        >>> spec.red_sigma_multiplier(0.1) == red_sigma_shrinking(0.1)
+        True
+        """
+        scale = float(self.red_sigma_scale(noise_sigma))
+        return min(self.red_sigma_plateau, scale) if plateau else scale
 
     def param(self, name: str) -> Param:
         """The :class:`Param` called ``name``."""

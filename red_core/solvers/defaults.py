@@ -82,10 +82,8 @@ def default_denoiser_sigma(
         factor = denoisers.sigma_factor(denoiser, group)
     spec = _degradation(problem)
     if spec is not None and group == "red":  # the degradation's own scale of the factor
-        rule = spec.red_sigma_scale
-        if denoiser is not None and not denoisers.entry(denoiser).follows_red_scale:
-            rule = getattr(rule, "without_plateau", rule)  # see operators.shrinking_from
-        factor *= rule(problem.sigma_eff)
+        plateau = denoiser is None or denoisers.entry(denoiser).follows_red_sigma_plateau
+        factor *= spec.red_sigma_multiplier(problem.sigma_eff, plateau=plateau)
     elif spec is not None and group == "pnp-split":
         factor *= spec.pnp_sigma_scale(problem.sigma_eff)
     return float(np.clip(factor * problem.sigma_eff, *SIGMA_D_RANGE))
