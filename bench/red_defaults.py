@@ -174,7 +174,12 @@ def _sigma(method: str, denoiser: str, degradation: str, noise: float,
     group = solvers.entry(method).sigma_group
     if rules is None:
         rules = registry_rules(degradation)
-    scale = rules[1](s) if group == "red" else rules[2](s) if group == "pnp-split" else 1.0
+    if group == "red":
+        follows = denoisers.entry(denoiser).follows_red_sigma_plateau
+        scale = (operators.entry(degradation).red_sigma_multiplier(s, plateau=follows)
+                 if not before else rules[1](s))
+    else:
+        scale = rules[2](s) if group == "pnp-split" else 1.0
     factor = denoisers.sigma_factor(denoiser, group)
     if before:  # the rules of before, with the factors of before
         factor = BEFORE_FACTORS.get((denoiser, group), factor)
@@ -182,8 +187,9 @@ def _sigma(method: str, denoiser: str, degradation: str, noise: float,
 
 
 def registry_rules(degradation: str) -> tuple[Callable[[float], float], ...]:
+    """Today's ``(red_weight, red_sigma_scale with its plateau, pnp_sigma_scale)``."""
     spec = operators.entry(degradation)
-    return (spec.red_weight, spec.red_sigma_scale, spec.pnp_sigma_scale)
+    return (spec.red_weight, spec.red_sigma_multiplier, spec.pnp_sigma_scale)
 
 
 def before_cell(cell: sweeps.Cell, noise: float) -> sweeps.Cell:

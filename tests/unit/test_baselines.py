@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from skimage.restoration import wiener as skimage_wiener
@@ -165,3 +167,22 @@ def test_the_degradation_scales_reach_the_suggested_sigma():
     D = denoisers.build("tv", solvers.default_denoiser_sigma(p, "pnp-admm", "tv"))
     assert solvers.default_params("pnp-admm", p, D)["beta"] == pytest.approx(1 / D.sigma**2)
     assert spec.pnp_sigma_scale(s) != 1.0  # denoising's PnP σ_d is not the blurs' 10 σₑ
+
+
+def test_the_defaults_bench_suggests_the_library_sigma(monkeypatch):
+    """bench/red_defaults.py recomputes today's σ_d for its cells; it must be the library's
+    own (``solvers.default_denoiser_sigma``, plateau and per-denoiser exceptions included),
+    or its "now" rows measure another default than the pages use."""
+    bench = Path(__file__).resolve().parents[2] / "bench"
+    monkeypatch.syspath_prepend(str(bench))
+    import red_defaults
+
+    rng = np.random.default_rng(0)
+    for degradation in operators.names():
+        for noise in (0.0, 0.01, 25 / 255):
+            p = make_problem(rng.random((48, 48)), degradation, noise, 0)
+            for denoiser in ("tv", "wavelet"):
+                for method in ("red-fp", "pnp-admm", "pnp-pgd"):
+                    library = 255 * solvers.default_denoiser_sigma(p, method, denoiser)
+                    assert red_defaults._sigma(method, denoiser, degradation, noise) == \
+                        pytest.approx(library), (degradation, noise, denoiser, method)
