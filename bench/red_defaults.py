@@ -30,6 +30,12 @@ Steps (each a flag; ``--all`` runs them in order):
     Every algorithm (9) with TV at the registry defaults and at :data:`BEFORE`, held-out images
     at 128², noise 0.01, 100 iterations: the change is good for the whole family, not only for
     the member it was tuned with.
+``--ceiling``
+    How far any λ / σ_d / β could go where the held-out margin misses 1 dB (denoising,
+    Gaussian and box blur at noise 0.01): RED-FP + TV on a λ × σ_d grid and PnP-ADMM + TV on
+    a σ_d grid, held-out images at 256², 100 iterations, and for each image the best cell (an
+    oracle's choice, made against the truth) against the baseline. If even that is below
+    +1 dB, no default can reach the target with TV.
 ``--ladder``
     The noise range of the Restore page (0 … 50/255): RED-FP + TV and PnP-ADMM + TV at the
     defaults (40 iterations, the page's budget) on two held-out images at 64² and 128² end
@@ -444,6 +450,51 @@ def step_check(out: Path | None) -> pd.DataFrame:
     return df
 
 
+CEILING_DEGRADATIONS = ("denoise", "gaussian_blur", "uniform_blur")
+CEILING_RED_LAM = (0.5, 1.0, 2.0, 4.0)
+CEILING_RED_SIGMA = (0.5, 0.71, 1.0, 1.41)
+CEILING_PNP_SIGMA = (0.25, 0.35, 0.5, 0.71, 1.0, 1.41)
+
+
+def step_ceiling(out: Path | None) -> pd.DataFrame:
+    print("\n### Ceiling (`--ceiling`): the per-image best of a grid, held-out images 256², "
+          f"noise {NOISE}, TV, {MAX_ITER} iterations\n")
+    named = held_out_images(256)
+    keys, arrays = uploads(named)
+    names = {v: k for k, v in keys.items()}
+    cells = []
+    for name in HELD_OUT:
+        for deg in CEILING_DEGRADATIONS:
+            base = dict(image=keys[name], size=256, degradation=deg, noise=NOISE, seed=0,
+                        denoiser="tv", max_iter=MAX_ITER)
+            cells += [sweeps.Cell(method="red-fp", lam_scale=lam, sigma_scale=sig, **base)
+                      for lam in CEILING_RED_LAM for sig in CEILING_RED_SIGMA]
+            cells += [sweeps.Cell(method="pnp-admm", sigma_scale=sig, **base)
+                      for sig in CEILING_PNP_SIGMA]
+    df = _sweep(cells, "ceiling", out, arrays)
+    df["name"] = [names[i] for i in df["image"]]
+    df["best_along"] = [max(r["psnr_curve"]) if len(r["psnr_curve"]) else math.nan
+                        for _, r in df.iterrows()]
+    rows = []
+    for deg in CEILING_DEGRADATIONS:
+        for method in ("red-fp", "pnp-admm"):
+            margins, at_default, along = [], [], []
+            for name in HELD_OUT:
+                g = df[(df["degradation"] == deg) & (df["method"] == method)
+                       & (df["name"] == name)]
+                base = baseline_psnr(named[name], deg, NOISE)[1]
+                one = g[(g["lam_scale"] == 1) & (g["sigma_scale"] == 1)]
+                margins.append(g["psnr"].max() - base)
+                along.append(g["best_along"].max() - base)
+                at_default.append(one["psnr"].iloc[0] - base)
+            rows.append([deg, method, float(np.mean(at_default)), float(np.mean(margins)),
+                         float(np.min(margins)), float(np.mean(along))])
+    print(_table(["degradation", "method", "default: margin mean", "per-image best cell: "
+                  "margin mean", "worst image", "best iterate of any cell: margin mean"],
+                 rows))
+    return df
+
+
 def step_family(out: Path | None) -> pd.DataFrame:
     print(f"\n### Every algorithm (`--family`): {', '.join(FAMILY_IMAGES)} (held out) at 128², "
           f"noise 0.01, TV, {MAX_ITER} iterations\n")
@@ -528,15 +579,15 @@ def step_denoisers(out: Path | None) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for flag in ("wiener", "tune", "tune-noise", "check", "family", "ladder", "denoisers",
-                 "all"):
+    for flag in ("wiener", "tune", "tune-noise", "check", "ceiling", "family", "ladder",
+                 "denoisers", "all"):
         parser.add_argument(f"--{flag}", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="folder for the Parquet tables")
     args = parser.parse_args()
-    chosen = [f for f in ("wiener", "tune", "tune_noise", "check", "family", "ladder",
-                          "denoisers") if getattr(args, f) or args.all]
+    chosen = [f for f in ("wiener", "tune", "tune_noise", "check", "ceiling", "family",
+                          "ladder", "denoisers") if getattr(args, f) or args.all]
     if not chosen:
-        parser.error("choose a step (--wiener, --tune, --tune-noise, --check, --family, "
+        parser.error("choose a step (--wiener, --tune, --tune-noise, --check, --ceiling, --family, "
                      "--ladder, --denoisers) or --all")
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"<!-- red_defaults.py {' '.join(sys.argv[1:])}; {sweeps.where()}; "
