@@ -16,7 +16,9 @@ Debian's chromium (Playwright, as the browser tests) times, *inside the page*
    plotly's 3.5 MB bundle on the first ``st.plotly_chart`` of a tab);
 3. the **1-D page itself** (``/gradient_1d``): ArrowRight on the noise slider → the D(x) curve
    changed in the DOM, with the time of the last websocket message the page received for
-   that rerun (after it, the wait is the browser's own work).
+   that rerun (after it, the wait is the browser's own work);
+4. ``Plotly.react`` of the gradient-field figure alone, on a bare HTML page with plotly's own
+   ``plotly.min.js`` (no Streamlit): the whole figure and the figure with its lines only.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/browser_floor.py [--repeats 7]``
 """
@@ -171,6 +173,43 @@ def page_1d(browser, url: str, repeats: int) -> list[tuple[float, float]]:
     return out
 
 
+def plotly_alone(browser, repeats: int) -> dict[str, list[float]]:
+    """ms of ``Plotly.react`` (and the next frame) of the 1-D figure, alternating two noises."""
+    import json
+
+    import plotly
+    import plotly.io as pio
+
+    from red_core import denoisers, signals
+    from red_core.lab import field1d, plots
+
+    def figure(noise: float, lines_only: bool) -> dict:
+        clean, noisy = signals.observe("varying_noise", 512, 0, noise)
+        stats = field1d.gradient_field(clean, noisy, denoisers.build("gaussian", noise),
+                                       noisy=signals.noisy_stretches("varying_noise", 512))
+        fig = json.loads(pio.to_json(plots.gradient_field_figure(stats), validate=False))
+        if lines_only:
+            fig["layout"]["shapes"] = []
+            fig["data"] = [d for d in fig["data"] if d.get("mode") != "markers"]
+        return fig
+
+    bundle = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_content("<div id='g' style='width:1300px'></div>")
+    page.add_script_tag(path=str(bundle))
+    out = {}
+    for label, lines_only in (("the whole figure", False), ("its lines only", True)):
+        figs = [figure(0.1, lines_only), figure(0.11, lines_only)]
+        page.evaluate("(f) => Plotly.newPlot('g', f.data, f.layout)", figs[1])
+        out[label] = [page.evaluate(
+            "async (f) => { const t = performance.now(); await Plotly.react('g', f.data, "
+            "f.layout); await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));"
+            " return performance.now() - t; }", figs[i % 2]) for i in range(repeats + 1)][1:]
+        page.evaluate("() => Plotly.purge('g')")
+    page.close()
+    return out
+
+
 def _median(values: list[float]) -> str:
     return f"{statistics.median(values):.0f}"
 
@@ -218,6 +257,11 @@ def main() -> None:
                 print(f"| → last websocket message of the rerun | "
                       f"{_median([r[1] for r in rows])} | "
                       f"{', '.join(f'{r[1]:.0f}' for r in rows)} |")
+                print("\n| Plotly.react of the 1-D figure, bare page (ms) | median | runs |"
+                      "\n|---|---|---|")
+                for label, runs in plotly_alone(browser, args.repeats).items():
+                    print(f"| {label} | {_median(runs)} | "
+                          f"{', '.join(f'{r:.0f}' for r in runs)} |")
                 browser.close()
         finally:
             for s in servers.values():
