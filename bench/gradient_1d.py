@@ -23,7 +23,7 @@ started (``streamlit run app.py``) and, in fresh pages at 1400×1000, timed *ins
   the click against the one it stopped at says how many frames the browser was behind.
 
 The budgets (issue 12): slider → redraw ≤ 300 ms; Descend ≥ 20 iterations/s at n = 512 with
-≤ ~3 redraws/s (the page redraws at most twice a second); Stop acts within 0.5 s. The load
+≤ ~3 redraws/s (the page redraws at most every 0.75 s); Stop acts within 0.5 s. The load
 average is printed: other processes on this 2-core machine slow the browser most.
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python bench/gradient_1d.py [--repeats 5] [--browser]``

@@ -14,7 +14,7 @@ ss = st.session_state
 SCOPE = "gradient_1d"
 DENOISERS_1D = tuple(name for name in denoisers.NAMES
                      if denoisers.describe(name)["supports_1d"] and denoisers.available(name))
-FRAME_SECONDS = 0.5  # at most 2 redraws a second: a frame costs the browser ~0.2-0.5 s
+FRAME_SECONDS = 0.75  # a frame costs this browser ~0.45-0.55 s to draw: slower, and frames pile up
 DESCENT = "g1d_descent"  # session-state key of the descent being shown
 UNIT = glossary.PIXEL_UNIT  # noise levels are shown in units of 1/255
 WIDGET_WIDTH = 220  # px: controls wrap onto more rows on narrow screens instead of shrinking

@@ -74,7 +74,7 @@ DESCENT_LAM_SIGMA2 = 1.0
 DESCENT_STEP_FRACTION = 0.5
 #: Seconds of iterations per animation frame at most (then the frame is drawn): a frame stays
 #: shorter than the page's redraw period, and a click on Stop waits for at most this long.
-FRAME_WORK_SECONDS = 0.2
+FRAME_WORK_SECONDS = 0.1
 #: Iterations in the first animation frame; each later frame at most doubles the count, so the
 #: fast early changes are seen and a run of k iterations takes ~log2(k) frames.
 FIRST_CHUNK = 8
