@@ -35,7 +35,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
+
+from gradient_1d import CURVE_JS  # noqa: E402  (bench/gradient_1d.py: the D(x) curve probe)
+
+from browser_utils import IDLE_SELECTOR  # noqa: E402
 
 SLIDER_APP = '''
 import sys
@@ -99,15 +103,15 @@ WebSocket.prototype.send = function (data) {
 };
 """
 
-CURVE = """() => {
-  const c = document.querySelector("[data-testid='stPlotlyChart'] .scatterlayer");
-  const p = c ? c.querySelectorAll('.trace path.js-line') : [];
-  return p.length > 2 ? p[2].getAttribute('d') : null;
-}"""
-
 MARK_KEY = ("() => document.addEventListener('keydown', () => { window.__t0 = performance.now(); "
             "}, {capture: true, once: true})")
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def _arrow_right(page, slider) -> None:
+    """Focus ``slider``, arm the key timer (``window.__t0``) and press ArrowRight."""
+    slider.focus()
+    page.evaluate(MARK_KEY)
+    page.keyboard.press("ArrowRight")
 
 
 def slider_floor(browser, url: str, kind: str, repeats: int) -> list[float]:
@@ -117,12 +121,10 @@ def slider_floor(browser, url: str, kind: str, repeats: int) -> list[float]:
     time.sleep(2)
     out = []
     for i in range(repeats):
-        page.get_by_role("slider").first.focus()
-        page.evaluate(MARK_KEY)
-        page.keyboard.press("ArrowRight")
+        _arrow_right(page, page.get_by_role("slider").first)
         page.wait_for_function(f"() => document.body.textContent.includes('VALUE-{26 + i}')",
                                polling="raf")
-        page.wait_for_selector(IDLE)
+        page.wait_for_selector(IDLE_SELECTOR)
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))")
         out.append(page.evaluate("performance.now() - window.__t0"))
         time.sleep(0.8)
@@ -137,7 +139,7 @@ def first_chart(browser, url: str, kind: str, repeats: int) -> list[float]:
         page = context.new_page()
         page.goto(f"{url}/?kind={kind}")
         page.get_by_role("button", name="Go").wait_for(timeout=60_000)
-        page.wait_for_selector(IDLE)
+        page.wait_for_selector(IDLE_SELECTOR)
         time.sleep(0.5)
         t0 = page.evaluate("performance.now()")
         page.get_by_role("button", name="Go").click()
@@ -157,15 +159,13 @@ def page_1d(browser, url: str, repeats: int) -> list[tuple[float, float]]:
     time.sleep(3)
     out = []
     for _ in range(repeats):
-        page.locator("[data-testid='stSlider'] input[type='range']").first.focus()
-        before = page.evaluate(CURVE)
+        before = page.evaluate(CURVE_JS)
         page.evaluate("() => { window.__ws.recv = []; }")
-        page.evaluate(MARK_KEY)
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(f"(b) => ({CURVE})() !== b", arg=before, polling="raf",
+        _arrow_right(page, page.locator("[data-testid='stSlider'] input[type='range']").first)
+        page.wait_for_function(f"(b) => ({CURVE_JS})() !== b", arg=before, polling="raf",
                                timeout=30_000)
         redrawn = page.evaluate("performance.now() - window.__t0")
-        page.wait_for_selector(IDLE)
+        page.wait_for_selector(IDLE_SELECTOR)
         last = page.evaluate("Math.max(...window.__ws.recv) - window.__t0")
         out.append((redrawn, last))
         time.sleep(1.0)

@@ -147,16 +147,19 @@ def server_tables(repeats: int) -> None:
 #: press, of every change of the descent status (iteration, status) and of the first change of
 #: the field figure's D(x) curve, polled every 10 ms (textContent and one attribute: no layout
 #: forced, so the probe does not slow the page down).
+#: The field figure's D(x) curve (its third line) as an SVG path string, or null.
+CURVE_JS = """() => {
+  const chart = document.querySelector("[data-testid='stPlotlyChart'] .scatterlayer");
+  const paths = chart ? chart.querySelectorAll('.trace path.js-line') : [];
+  return paths.length > 2 ? paths[2].getAttribute('d') : null;
+}"""
+
 PROBE_JS = r"""() => {
   const t = window.__g1d = {frames: [], event: null, redrawn: null};
   const mark = () => { if (t.event === null) t.event = performance.now(); };
   document.addEventListener('click', mark, true);
   document.addEventListener('keydown', mark, true);
-  const curve = () => {
-    const chart = document.querySelector("[data-testid='stPlotlyChart'] .scatterlayer");
-    const paths = chart ? chart.querySelectorAll('.trace path.js-line') : [];
-    return paths.length > 2 ? paths[2].getAttribute('d') : null;
-  };
+  const curve = CURVE_JS;
   const before = curve();
   const status = /RED-GD, iteration (\d+) of (\d+): ([a-z_]+)/;
   let last = null;
@@ -167,7 +170,7 @@ PROBE_JS = r"""() => {
     const m = document.body.textContent.match(status);
     if (m && m[0] !== last) { last = m[0]; t.frames.push([now, +m[1], m[3]]); }
   }, 10);
-}"""
+}""".replace("CURVE_JS", CURVE_JS)
 
 
 def _open(browser, base_url: str, query: str = ""):

@@ -69,7 +69,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reproduce import grey_square, stderr_progress  # noqa: E402
 
 from red_core import baselines, denoisers, images, metrics, operators, solvers, sweeps  # noqa: E402
-from red_core.problem import make_problem  # noqa: E402
+from red_core.problem import MIN_NOISE_SIGMA, make_problem  # noqa: E402
+from red_core.solvers.defaults import suggested_denoiser_sigma  # noqa: E402
 
 #: Tuned on (built-in grey images, longer side 128).
 TUNING = ("moon", "coins", "brick")
@@ -172,36 +173,22 @@ def _fmt(v: object) -> str:
 
 def _sigma(method: str, denoiser: str, degradation: str, noise: float,
            rules: tuple[Callable[[float], float], ...] | None = None) -> float:
-    """The suggested σ_d (×255) of ``solvers.default_denoiser_sigma`` under ``rules``
-    (``(red_weight, red_sigma_scale, pnp_sigma_scale)`` with :data:`BEFORE_FACTORS`; None:
-    today's registry)."""
-    before = rules is not None
-    s = max(noise, 1e-3)
-    group = solvers.entry(method).sigma_group
+    """The suggested σ_d (×255): today's (``solvers.defaults.suggested_denoiser_sigma``) when
+    ``rules`` is None, else under ``rules`` (``(red_weight, red_sigma_scale,
+    pnp_sigma_scale)`` of before, with :data:`BEFORE_FACTORS`)."""
+    s = max(noise, MIN_NOISE_SIGMA)
     if rules is None:
-        rules = registry_rules(degradation)
-    if group == "red":
-        follows = denoisers.entry(denoiser).follows_red_sigma_plateau
-        scale = (operators.entry(degradation).red_sigma_multiplier(s, plateau=follows)
-                 if not before else rules[1](s))
-    else:
-        scale = rules[2](s) if group == "pnp-split" else 1.0
-    factor = denoisers.sigma_factor(denoiser, group)
-    if before:  # the rules of before, with the factors of before
-        factor = BEFORE_FACTORS.get((denoiser, group), factor)
+        return 255 * suggested_denoiser_sigma(method, s, degradation, denoiser)
+    group = solvers.entry(method).sigma_group
+    scale = rules[1](s) if group == "red" else rules[2](s) if group == "pnp-split" else 1.0
+    factor = BEFORE_FACTORS.get((denoiser, group), denoisers.sigma_factor(denoiser, group))
     return float(np.clip(factor * scale * s, *solvers.SIGMA_D_RANGE)) * 255
-
-
-def registry_rules(degradation: str) -> tuple[Callable[[float], float], ...]:
-    """Today's ``(red_weight, red_sigma_scale with its plateau, pnp_sigma_scale)``."""
-    spec = operators.entry(degradation)
-    return (spec.red_weight, spec.red_sigma_multiplier, spec.pnp_sigma_scale)
 
 
 def before_cell(cell: sweeps.Cell, noise: float) -> sweeps.Cell:
     """The same run at the :data:`BEFORE` defaults, as λ scale and σ_d of today's registry
     (the cell itself where nothing changed)."""
-    s = max(noise, 1e-3)
+    s = max(noise, MIN_NOISE_SIGMA)
     old = BEFORE[cell.degradation]
     sigma = _sigma(cell.method, cell.denoiser, cell.degradation, noise, old)
     has_lam = any(p.name == "lam" for p in solvers.entry(cell.method).params)

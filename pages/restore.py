@@ -18,7 +18,7 @@ navigation.guard()
 
 ss = st.session_state
 SCOPE = "restore"
-#: Seconds between live frames (4 redraws a second; the lanes compute in threads of their own).
+#: Seconds between live frames (the lanes compute in threads of their own).
 FRAME_SECONDS = 0.5  # at most 2 live redraws a second: the browser shares the 2 cores
 #: The run that starts a race waits this long at most for a lane's first iteration, so that its
 #: first frame already moves (instead of showing iteration 0 until the next tick).

@@ -24,7 +24,7 @@ from red_core.solvers.registry import entry
 
 __all__ = [
     "RED_LAM_SIGMA2", "SIGMA_D_RANGE", "default_denoiser_sigma", "default_params", "pnp_beta",
-    "red_lam", "safe_step", "stats_lam",
+    "red_lam", "safe_step", "stats_lam", "suggested_denoiser_sigma",
 ]
 
 #: λ·σ_e² for RED: the weight of the regulariser relative to the data term, scale free.
@@ -73,20 +73,30 @@ def default_denoiser_sigma(
 
     ``factor · σ_e`` with the factor of the denoiser's registry entry for the method's group
     (the classical defaults, RED 2, PnP splitting 8, PnP-PGD 0.4, when ``denoiser`` is None),
-    clipped to :data:`SIGMA_D_RANGE`.
+    clipped to :data:`SIGMA_D_RANGE`; see :func:`suggested_denoiser_sigma`.
     """
+    spec = _degradation(problem)
+    return suggested_denoiser_sigma(method, problem.sigma_eff,
+                                    None if spec is None else spec.name, denoiser)
+
+
+def suggested_denoiser_sigma(method: str, sigma_eff: float, degradation: str | None = None,
+                             denoiser: str | None = None) -> float:
+    """:func:`default_denoiser_sigma` without a problem: for noise ``sigma_eff`` (already
+    floored, as ``Problem.sigma_eff``) and a registered ``degradation`` (None: no
+    degradation scale), as a sweep or a bench needs it for many cells."""
     group = entry(method).sigma_group
     if denoiser is None:
         factor = {"red": 2.0, "pnp-split": 8.0, "pnp-pgd": 0.4}[group]
     else:
         factor = denoisers.sigma_factor(denoiser, group)
-    spec = _degradation(problem)
+    spec = None if degradation is None else operators.entry(degradation)
     if spec is not None and group == "red":  # the degradation's own scale of the factor
         plateau = denoiser is None or denoisers.entry(denoiser).follows_red_sigma_plateau
-        factor *= spec.red_sigma_multiplier(problem.sigma_eff, plateau=plateau)
+        factor *= spec.red_sigma_multiplier(sigma_eff, plateau=plateau)
     elif spec is not None and group == "pnp-split":
-        factor *= spec.pnp_sigma_scale(problem.sigma_eff)
-    return float(np.clip(factor * problem.sigma_eff, *SIGMA_D_RANGE))
+        factor *= spec.pnp_sigma_scale(sigma_eff)
+    return float(np.clip(factor * sigma_eff, *SIGMA_D_RANGE))
 
 
 def stats_lam(method: str, params: dict) -> float:
