@@ -6,7 +6,7 @@ from red_core import denoisers, glossary, operators, signals
 from red_core.lab import field1d, plots
 from red_core.params import Param
 from red_core.problem import MIN_NOISE_SIGMA
-from ui import layout, navigation, state
+from ui import navigation, state
 
 navigation.guard()
 
@@ -183,16 +183,26 @@ def field_view():
                                        noisy=signals.noisy_stretches(signal, n))
         x_name = f"x_{run.iteration}"
         legend = f"iterate {x_name}"
-    st.plotly_chart(plots.gradient_field_figure(stats, x_name=legend), key="g1d_field_chart",
-                    width="stretch", config=layout.CHART_CONFIG)
+    # Inline SVG, not a plotly chart: the browser redraws it in ~50 ms against ~300 ms for
+    # plotly (bench/browser_floor.py), so a slider move is redrawn within 300 ms.
+    field_spec = plots.gradient_field_spec(stats, x_name=legend)
+    with st.container(key="g1d_field_chart", gap=None):
+        st.html(plots.svg(field_spec, uid="g1dfield"))
+        st.download_button("Figure (SVG)", lambda: plots.svg_file(field_spec),
+                           "gradient-field.svg", "image/svg+xml", key="g1d_dl_field",
+                           on_click="ignore", icon=":material/download:", type="tertiary")
     st.markdown(field1d.caption(stats, x_name))
     if entry is None:
         st.caption("Press **Descend** to run RED gradient descent from the noisy signal.")
         return
     status = field1d.status_text(run, step_fraction, STEP_CONTROL)
     st.markdown(f"**RED-GD**, iteration {run.iteration} of {iterations}: {status}")
-    st.plotly_chart(plots.descent_figure(run.history), key="g1d_descent_chart",
-                    width="stretch", config=layout.CHART_CONFIG)
+    descent_spec = plots.descent_spec(run.history)
+    with st.container(key="g1d_descent_chart", gap=None):
+        st.html(plots.svg(descent_spec, uid="g1ddescent"))
+        st.download_button("Figure (SVG)", lambda: plots.svg_file(descent_spec),
+                           "red-descent.svg", "image/svg+xml", key="g1d_dl_descent",
+                           on_click="ignore", icon=":material/download:", type="tertiary")
     if animating and run.done:
         st.rerun()  # a full run stops the fragment's timer
 

@@ -254,22 +254,23 @@ def live_race() -> None:
                       caption=f"**{names.get(lane, lane)}** · {lane_caption(v)}")
     histories = {lane: v.history for lane, v in views.items()}
     methods = {lane: v.contender.method for lane, v in views.items()}
-    with curve:
-        st.plotly_chart(plots.convergence_figure(
+    # Inline SVG, not plotly: the first plotly chart of a tab costs the browser ~2 s (on the
+    # cores the lanes run on) and each redraw ~0.3 s; the SVG shows at once (browser_floor.py).
+    with curve.container(key="race_psnr", gap=None):
+        st.html(plots.svg(plots.convergence_spec(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             reference_psnr=race.degraded_psnr(r.problem), panels=("psnr",), columns=1,
-            height=360),
-            key="race_psnr", width="stretch", config=layout.CHART_CONFIG)
+            height=360), widths=(320, 460, 600), uid="racepsnr"))
     objectives = {lane: r.objective_definition(lane) for lane in views}
     rows = -(-(2 + len(set(objectives.values()))) // 3)  # per-definition objective panels
     if ss.get("_scroll_to_race") and not r.done:
         return  # the first frame (the Run click's run): its 3-panel figure costs the browser
         # ~0.4 s to build; it comes with the next frame
-    st.plotly_chart(plots.convergence_figure(
-        histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
-        objective_titles=objectives, panels=("objective", "residual", "rel_change"),
-        columns=3, height=300 * rows, legend=False), key="race_curves", width="stretch",
-        config=layout.CHART_CONFIG)
+    with st.container(key="race_curves", gap=None):
+        st.html(plots.svg(plots.convergence_spec(
+            histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
+            objective_titles=objectives, panels=("objective", "residual", "rel_change"),
+            columns=3, height=300 * rows, legend=False), uid="racecurves"))
     if r.done and not ss.get("_full_run") and ss.get("_race_final_drawn") is not r:
         # Results are drawn by a full run; asked at every tick until one has drawn them (a
         # request lost among concurrent reruns is asked again). In a full run the fragment
@@ -369,6 +370,15 @@ if done is not None and done.done:
             downloads[i % 4].download_button(
                 f"{lane.upper()} best iterate (PNG)", lambda x=v.best_x: images.to_png_bytes(x),
                 f"{lane}_best.png", "image/png", key=f"dl_{lane}_best", on_click="ignore")
+    curves_spec = plots.convergence_spec(
+        {k: v.history for k, v in views.items()}, x_axis=ss.get("x_axis", "iter"),
+        labels={k: short_title(k, v.contender) for k, v in views.items()},
+        methods={k: v.contender.method for k, v in views.items()},
+        objective_titles={k: done.objective_definition(k) for k in views},
+        reference_psnr=degraded_psnr, height=620)
+    downloads[len(views) % 4].download_button(
+        "Curves (SVG)", lambda: plots.svg_file(curves_spec), "race-curves.svg",
+        "image/svg+xml", key="dl_curves_svg", on_click="ignore")
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("Histories (CSV)", done.histories_csv, "histories.csv", "text/csv",
                        key="dl_csv", on_click="ignore")

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from red_core import denoisers, glossary, solvers
+from red_core.lab import svgplot
 
 FAMILY_DASH = {"red": "solid", "pnp": "dash"}
 
@@ -40,6 +41,25 @@ def template() -> go.layout.Template:
                    "linecolor": "#999"},
         )
     )
+
+
+def _figure(spec: dict) -> go.Figure:
+    """A plotly figure of a figure spec (``{"data", "layout"}`` plain dicts) in the lab's
+    template. Not validated: plotly's validation is ~95 % of the build time of the specs the
+    live views redraw (tests build ``go.Figure(fig.to_dict())`` to validate them once)."""
+    return go.Figure(data=spec["data"], layout={"template": template(), **spec["layout"]},
+                     _validate=False)
+
+
+def svg(spec: dict, widths: Sequence[int] = (700, 1000, 1300), uid: str = "f") -> str:
+    """The figure spec as responsive inline SVG (:func:`red_core.lab.svgplot.responsive`): for
+    the charts redrawn on every slider move or frame, which plotly.js redraws too slowly."""
+    return svgplot.responsive(spec, widths, uid, colourway=template().layout.colorway)
+
+
+def svg_file(spec: dict) -> str:
+    """The figure spec as a standalone SVG file (a download)."""
+    return svgplot.standalone(spec, colourway=template().layout.colorway)
 
 
 def method_colour(method: str) -> str:
@@ -120,6 +140,23 @@ def convergence_figure(
     columns: int = 2,
     legend: bool = True,
 ) -> go.Figure:
+    """:func:`convergence_spec` as a plotly figure (the same parameters)."""
+    return _figure(convergence_spec(histories, x_axis, labels, methods, objective_titles,
+                                    reference_psnr, height, panels, columns, legend))
+
+
+def convergence_spec(
+    histories: dict[str, list[dict]],
+    x_axis: str = "iter",
+    labels: dict[str, str] | None = None,
+    methods: dict[str, str] | None = None,
+    objective_titles: dict[str, str] | None = None,
+    reference_psnr: float | None = None,
+    height: int = 560,
+    panels: Sequence[str] = ("psnr", "objective", "residual", "rel_change"),
+    columns: int = 2,
+    legend: bool = True,
+) -> dict:
     """Curves of several runs (PSNR, objective, stationarity residual, relative change) against
     ``x_axis``, one panel per curve in a grid.
 
@@ -168,7 +205,7 @@ def convergence_figure(
             layout_panels.append((key, title, list(histories)))
     # Plain dicts, not make_subplots: the live race redraws this ~3 times a second, and
     # make_subplots plus plotly's validation cost ~0.1 s per build (tests validate it once).
-    data, layout = [], {"template": template(), "height": height, "hovermode": "closest",
+    data, layout = [], {"height": height, "hovermode": "closest",
                         "annotations": [], "shapes": [], "showlegend": legend,
                         # below the x-axis title of the bottom row, not over it
                         "legend": {"orientation": "h", "x": 0, "xanchor": "left",
@@ -210,7 +247,7 @@ def convergence_figure(
                                           "xref": f"x{n} domain", "yref": f"y{n}", "x": 1,
                                           "y": reference_psnr, "xanchor": "right",
                                           "yanchor": "top"})
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return {"data": data, "layout": layout}
 
 
 # --------------------------------------------------------------------------- restore page
@@ -512,6 +549,12 @@ def _segments_path(index: np.ndarray, y0: np.ndarray, y1: np.ndarray) -> str:
 
 def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
                           height: int = 600) -> go.Figure:
+    """:func:`gradient_field_spec` as a plotly figure."""
+    return _figure(gradient_field_spec(stats, x_name, max_heads, height))
+
+
+def gradient_field_spec(stats, x_name: str = "noisy x", max_heads: int = 128,
+                        height: int = 600) -> dict:
     """The RED gradient field of a 1-D signal (``red_core.field1d.FieldStats``).
 
     Top: the clean signal, ``x``, ``D(x)`` and at every sample an arrow from ``x`` to ``D(x)``,
@@ -568,7 +611,7 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
                    "opacity": 0.7, "layer": "above", "name": step})
     x_range = [-0.5, n - 0.5]
     layout = {
-        "template": template(), "height": height, "hovermode": "closest",
+        "height": height, "hovermode": "closest",
         "shapes": shapes,
         "margin": {"l": 55, "r": 15, "t": 70, "b": 45},
         "xaxis": {"anchor": "y", "domain": [0, 1], "matches": "x2", "showticklabels": False,
@@ -584,9 +627,7 @@ def gradient_field_figure(stats, x_name: str = "noisy x", max_heads: int = 128,
         "legend2": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1,
                     "yanchor": "top"},
     }
-    # plain dicts, not validated: plotly's validation is ~95 % of the build time (~30 ms);
-    # tests build go.Figure(fig.to_dict()) to validate it once
-    return go.Figure(data=[dict(d, type="scatter") for d in data], layout=layout, _validate=False)
+    return {"data": [dict(d, type="scatter") for d in data], "layout": layout}
 
 
 #: At most this many markers per curve of :func:`descent_figure` (the lines go on).
@@ -594,6 +635,11 @@ DESCENT_MARKERS = 60
 
 
 def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
+    """:func:`descent_spec` as a plotly figure."""
+    return _figure(descent_spec(history, height))
+
+
+def descent_spec(history: list[dict], height: int = 320) -> dict:
     """The RED objective ``E(x_k)`` and the PSNR of one RED-GD run (records of
     ``red_core.solvers.iterate``), redrawn as the run animates. Two panels from plain dicts:
     cheap enough to redraw three times a second (``convergence_figure`` has four and takes
@@ -620,7 +666,7 @@ def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
     titles = ((0.0, f"RED {glossary.term('objective').name} E(x) (log scale)"),
               (0.56, f"{psnr_term.name} ({psnr_term.unit})"))
     layout = {
-        "template": template(), "height": height, "showlegend": False,
+        "height": height, "showlegend": False,
         "hovermode": "closest", "margin": {"l": 50, "r": 15, "t": 40, "b": 45},
         "xaxis": {"anchor": "y", "domain": [0, 0.44], **x_axis},
         "xaxis2": {"anchor": "y2", "domain": [0.56, 1], **x_axis},
@@ -630,8 +676,7 @@ def descent_figure(history: list[dict], height: int = 320) -> go.Figure:
                          "yref": "paper", "yanchor": "bottom", "yshift": 6, "showarrow": False,
                          "font": {"size": 13}} for x, text in titles],
     }
-    # plain dicts, not validated: validation is most of the build time
-    return go.Figure(data=[dict(d, type="scatter") for d in data], layout=layout, _validate=False)
+    return {"data": [dict(d, type="scatter") for d in data], "layout": layout}
 
 
 # --------------------------------------------------------------------------- Jacobian lab

@@ -1,7 +1,5 @@
 """AppTest checks of the "1-D gradient field" page (pages/gradient_1d.py)."""
 
-import base64
-import json
 import re
 
 import numpy as np
@@ -10,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from helpers import open_app
 from red_core import denoisers, glossary, signals
-from red_core.lab import field1d
+from red_core.lab import field1d, svgplot
 
 PAGE = "pages/gradient_1d.py"
 ONE_D = [d for d in denoisers.NAMES if denoisers.describe(d)["supports_1d"]]
@@ -37,31 +35,33 @@ def at() -> AppTest:
     return open_app(PAGE)
 
 
+#: The page's SVG charts: their ``plots.svg`` uid -> the container key's tail.
+CHARTS = {"g1dfield": "field_chart", "g1ddescent": "descent_chart"}
+#: A drawn value is within this of the data (a tenth of a pixel on a ~300 px axis of span ~1).
+DRAWN_ATOL = 5e-4
+
+
 def specs(app: AppTest) -> dict[str, dict]:
-    """The page's plotly figures by key (``field_chart``, ``descent_chart``), parsed."""
+    """The page's charts by key (``field_chart``, ``descent_chart``): what each drew, read
+    back from its SVG in data units (``svgplot.read_paths``), and its markup."""
     found = {}
-    for chart in app.get("plotly_chart"):
-        key = next(k for k in ("field_chart", "descent_chart") if k in chart.proto.id)
-        found[key] = json.loads(chart.proto.spec)
+    for element in app.get("html"):
+        body = element.proto.body
+        uid = next((u for u in CHARTS if f'class="rl-svg-{u}"' in body), None)
+        if uid is not None:
+            found[CHARTS[uid]] = {"paths": svgplot.read_paths(body), "svg": body}
     return found
 
 
-def values(array) -> np.ndarray:
-    """A plotly data array: a list, or {"dtype", "bdata"} (base64 typed array)."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
-    return np.array([np.nan if v is None else v for v in array], dtype=float)
+def values(fig: dict, name: str) -> np.ndarray:
+    """The y values of the line ``name`` as drawn (its polylines one after the other)."""
+    return np.concatenate([y for _, y in fig["paths"][name]])
 
 
-def trace(spec: dict, name: str) -> dict:
-    return next(t for t in spec["data"] if t.get("name", "") == name)
-
-
-def arrows(spec: dict) -> np.ndarray:
-    """(tail, tip) of every arrow shaft of the field figure: its one SVG path shape."""
-    path = spec["layout"]["shapes"][-1]["path"]
-    rows = re.findall(r"M[^,]+,([^L]+)L[^,]+,([^M]+)", path)
-    return np.array(rows, dtype=float)
+def arrows(fig: dict) -> np.ndarray:
+    """(tail, tip) of every arrow shaft of the field figure, as drawn (its one path)."""
+    shafts = next(v for k, v in fig["paths"].items() if k.startswith("shape:RED step"))
+    return np.array([y for _, y in shafts])
 
 
 def text(app: AppTest) -> str:
@@ -108,12 +108,12 @@ def test_defaults_make_the_sources_point_with_a_ratio_of_at_least_3(at):
     assert shown == pytest.approx(stats.ratio, abs=0.006) and shown >= 3
     assert "on the noisy stretches" in caption and "larger on the noisy stretches" in caption
     spec = specs(at)["field_chart"]
-    np.testing.assert_allclose(values(trace(spec, "clean")["y"]), clean)
-    np.testing.assert_allclose(values(trace(spec, "noisy x")["y"]), noisy)
+    np.testing.assert_allclose(values(spec, "clean"), clean, atol=DRAWN_ATOL)
+    np.testing.assert_allclose(values(spec, "noisy x"), noisy, atol=DRAWN_ATOL)
     shafts = arrows(spec)
-    np.testing.assert_allclose(shafts[:, 0], noisy, rtol=1e-4)  # arrows start at x ...
-    np.testing.assert_allclose(shafts[:, 1], values(trace(spec, "D(x)")["y"]),
-                               rtol=1e-4)  # ... and end at D(x)
+    np.testing.assert_allclose(shafts[:, 0], noisy, atol=DRAWN_ATOL)  # arrows start at x ...
+    np.testing.assert_allclose(shafts[:, 1], values(spec, "D(x)"),
+                               atol=DRAWN_ATOL)  # ... and end at D(x)
     assert list(specs(at)) == ["field_chart"]  # no descent until asked
     assert any("\\nabla\\rho(x) = x - D(x)" in latex.value for latex in at.latex)
     assert_no_nan_or_inf(at)
@@ -151,10 +151,10 @@ def test_a_zero_denoiser_sigma_reads_sensibly(at):
 
 
 def test_moving_the_noise_changes_the_figure_and_the_linked_denoiser_sigma(at):
-    before = at.get("plotly_chart")[0].proto.spec
+    before = at.get("html")[0].proto.body
     at.slider(key="g1d_noise").set_value(50.0).run()
     assert not at.exception
-    assert at.get("plotly_chart")[0].proto.spec != before
+    assert at.get("html")[0].proto.body != before
     assert at.slider(key="g1d_sigma_d").value == 50.0
     assert link_of(at)["g1d_noise"] == "50" and link_of(at)["g1d_sigma_d"] == "50"
 
@@ -163,11 +163,11 @@ def test_unlinking_lets_the_denoiser_sigma_differ(at):
     at.checkbox(key="g1d_link").uncheck().run()
     assert not at.slider(key="g1d_sigma_d").disabled
     at.slider(key="g1d_sigma_d").set_value(8.0).run()
-    spec = at.get("plotly_chart")[0].proto.spec
+    spec = at.get("html")[0].proto.body
     at.slider(key="g1d_noise").set_value(50.0).run()
     assert not at.exception
     assert at.slider(key="g1d_sigma_d").value == 8.0
-    assert at.get("plotly_chart")[0].proto.spec != spec
+    assert at.get("html")[0].proto.body != spec
     at.checkbox(key="g1d_link").check().run()  # linking again snaps σ_d back to the noise
     assert at.slider(key="g1d_sigma_d").value == 50.0
 
@@ -190,7 +190,7 @@ def test_every_signal_renders_and_n_2048_works(at):
         assert signals.describe(name) in text(at)
     at.slider(key="g1d_n").set_value(2048).run()
     assert not at.exception
-    assert values(trace(specs(at)["field_chart"], "D(x)")["y"]).size == 2048
+    assert values(specs(at)["field_chart"], "D(x)").size == 2048
 
 
 def test_only_1d_denoisers_are_offered_by_label(at):
@@ -237,10 +237,10 @@ def test_descend_animates_in_growing_chunks_and_any_control_resets_it(at):
     assert not at.exception
     figs = specs(at)
     assert set(figs) == {"field_chart", "descent_chart"}
-    objective = values(figs["descent_chart"]["data"][0]["y"])
+    objective = values(figs["descent_chart"], "E(x)")
     first = objective.size - 1
     assert 1 <= first <= field1d.FIRST_CHUNK and objective[-1] < objective[0]  # E(x) goes down
-    assert f"iterate x_{first}" in [t.get("name") for t in figs["field_chart"]["data"]]
+    assert f"iterate x_{first}" in figs["field_chart"]["paths"]
     at.number_input(key="g1d_seed").set_value(3).run()  # a control: the descent is gone
     assert list(specs(at)) == ["field_chart"]
     at.number_input(key="g1d_step").set_value(0.05).run()  # slow steps: a long run
@@ -274,10 +274,10 @@ def test_a_descent_runs_to_convergence_and_the_arrows_shrink(at):
     assert "converged after" in status(at)
     end = arrows(specs(at)["field_chart"])
     _, noisy = signals.observe("varying_noise", 512, 0, 25 / 255)
-    assert not np.allclose(end[:, 0], noisy, rtol=1e-4)  # the field is now the iterate's ...
+    assert not np.allclose(end[:, 0], noisy, atol=DRAWN_ATOL)  # the field is now the iterate's
     at.button(key="g1d_reset").click().run()
     start = arrows(specs(at)["field_chart"])
-    np.testing.assert_allclose(start[:, 0], noisy, rtol=1e-4)
+    np.testing.assert_allclose(start[:, 0], noisy, atol=DRAWN_ATOL)
     length = np.abs(end[:, 1] - end[:, 0]).mean()
     assert length < 0.7 * np.abs(start[:, 1] - start[:, 0]).mean()  # ... and its arrows shrank
 
