@@ -55,8 +55,12 @@ if kind != "text":
     clean, noisy = signals.observe("varying_noise", 512, 0, noise)
     stats = field1d.gradient_field(clean, noisy, denoisers.build("gaussian", noise),
                                    noisy=signals.noisy_stretches("varying_noise", 512))
-    theme = None if kind == "plotly-no-theme" else "streamlit"
-    st.plotly_chart(plots.gradient_field_figure(stats), key="c", width="stretch", theme=theme)
+    if kind == "svg":
+        st.html(plots.svg(plots.gradient_field_spec(stats), uid="g1dfield"))
+    else:
+        theme = None if kind == "plotly-no-theme" else "streamlit"
+        st.plotly_chart(plots.gradient_field_figure(stats), key="c", width="stretch",
+                        theme=theme)
 st.markdown(f"VALUE-{{v}}")
 '''
 
@@ -155,7 +159,7 @@ def page_1d(browser, url: str, repeats: int) -> list[tuple[float, float]]:
     context.add_init_script(WS_PROBE)
     page = context.new_page()
     page.goto(f"{url}/gradient_1d")
-    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=60_000)
+    page.wait_for_selector("div.rl-svg-g1dfield svg", state="attached", timeout=60_000)
     time.sleep(3)
     out = []
     for _ in range(repeats):
@@ -239,7 +243,8 @@ def main() -> None:
                 print("| slider → redrawn (ms), minimal page | median | runs |\n|---|---|---|")
                 for kind, label in (("text", "a slider and a line of text"),
                                     ("plotly", "+ the 1-D gradient-field figure"),
-                                    ("plotly-no-theme", "+ that figure, theme=None")):
+                                    ("plotly-no-theme", "+ that figure, theme=None"),
+                                    ("svg", "+ that figure as inline SVG (plots.svg)")):
                     runs = slider_floor(browser, urls["slider"], kind, args.repeats)
                     print(f"| {label} | {_median(runs)} | "
                           f"{', '.join(f'{r:.0f}' for r in runs)} |")

@@ -5,7 +5,7 @@ Server side (always), medians over ``--repeats``:
 - for every 1-D denoiser at n = 512 and n = 2048, a move of the noise σₑ (each to a value not
   seen before, so no cache hit): ``page ms`` is the whole page script under Streamlit's AppTest
   (``at.slider(key="g1d_noise").set_value(v).run()``), app.py navigation included; ``compute
-  ms`` its pure part (signal, ``field1d.gradient_field``, the figure and its JSON);
+  ms`` its pure part (signal, ``field1d.gradient_field``, the figure drawn as inline SVG);
 - a baseline: the page rerun with nothing changed (AppTest's own overhead, every result cached);
 - ``Descend`` through the page: iterations per page run and per second when AppTest reruns the
   page back to back (each run is one animation frame: what the server can deliver).
@@ -72,7 +72,7 @@ def compute_ms(denoiser: str, n: int, repeats: int) -> float:
         clean, noisy = signals.observe(SIGNAL, n, 0, sigma)
         stats = field1d.gradient_field(clean, noisy, denoisers.build(denoiser, sigma),
                                        noisy=signals.noisy_stretches(SIGNAL, n))
-        plots.gradient_field_figure(stats).to_json()
+        plots.svg(plots.gradient_field_spec(stats), uid="g1dfield")
         times.append(time.perf_counter() - start)
     return 1000 * statistics.median(times)
 
@@ -147,11 +147,11 @@ def server_tables(repeats: int) -> None:
 #: press, of every change of the descent status (iteration, status) and of the first change of
 #: the field figure's D(x) curve, polled every 10 ms (textContent and one attribute: no layout
 #: forced, so the probe does not slow the page down).
-#: The field figure's D(x) curve (its third line) as an SVG path string, or null.
+#: The field figure's D(x) curve as an SVG path string, or null (the page's inline SVG:
+#: every width's drawing changes in the same DOM update).
 CURVE_JS = """() => {
-  const chart = document.querySelector("[data-testid='stPlotlyChart'] .scatterlayer");
-  const paths = chart ? chart.querySelectorAll('.trace path.js-line') : [];
-  return paths.length > 2 ? paths[2].getAttribute('d') : null;
+  const path = document.querySelector("div.rl-svg-g1dfield path[data-trace='D(x)']");
+  return path ? path.getAttribute('d') : null;
 }"""
 
 PROBE_JS = r"""() => {
@@ -180,7 +180,7 @@ def _open(browser, base_url: str, query: str = ""):
     page = context.new_page()
     open_page(page, base_url, "/")
     open_page(page, base_url, PAGE + query)
-    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg")
+    page.wait_for_selector("div.rl-svg-g1dfield svg", state="attached")
     return context, page
 
 

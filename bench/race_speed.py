@@ -148,6 +148,8 @@ def frame_table() -> None:
     except ImportError:
         fast_png = None
     costs = {"PSNR figure + JSON": [], "3-panel figure + JSON": [],
+             "PSNR chart as inline SVG (plots.svg, what the page draws)": [],
+             "3-panel chart as inline SVG (plots.svg)": [],
              "2 PNGs, default zlib level (as st.image encodes an array)": [],
              "2 PNGs, ui.layout.png (zlib level 1)": []}
     for _ in range(10):
@@ -160,6 +162,16 @@ def frame_table() -> None:
             histories, panels=("objective", "residual", "rel_change"), columns=3,
             legend=False), validate=False)
         costs["3-panel figure + JSON"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        plots.svg(plots.convergence_spec(histories, panels=("psnr",), columns=1, height=360),
+                  widths=(320, 460, 600))
+        costs["PSNR chart as inline SVG (plots.svg, what the page draws)"].append(
+            time.perf_counter() - t)
+        t = time.perf_counter()
+        plots.svg(plots.convergence_spec(
+            histories, panels=("objective", "residual", "rel_change"), columns=3,
+            legend=False))
+        costs["3-panel chart as inline SVG (plots.svg)"].append(time.perf_counter() - t)
         t = time.perf_counter()
         for v in views.values():
             im.to_png_bytes(np.clip(v.x, 0, 1))

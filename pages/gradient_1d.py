@@ -6,7 +6,7 @@ from red_core import denoisers, glossary, operators, signals
 from red_core.lab import field1d, plots
 from red_core.params import Param
 from red_core.problem import MIN_NOISE_SIGMA
-from ui import navigation, state
+from ui import layout, navigation, state
 
 navigation.guard()
 
@@ -187,7 +187,7 @@ def field_view():
     # plotly (bench/browser_floor.py), so a slider move is redrawn within 300 ms.
     field_spec = plots.gradient_field_spec(stats, x_name=legend)
     with st.container(key="g1d_field_chart", gap=None):
-        st.html(plots.svg(field_spec, uid="g1dfield"))
+        layout.svg_chart(plots.svg(field_spec, uid="g1dfield"))
         st.download_button("Figure (SVG)", lambda: plots.svg_file(field_spec),
                            "gradient-field.svg", "image/svg+xml", key="g1d_dl_field",
                            on_click="ignore", icon=":material/download:", type="tertiary")
@@ -199,7 +199,7 @@ def field_view():
     st.markdown(f"**RED-GD**, iteration {run.iteration} of {iterations}: {status}")
     descent_spec = plots.descent_spec(run.history)
     with st.container(key="g1d_descent_chart", gap=None):
-        st.html(plots.svg(descent_spec, uid="g1ddescent"))
+        layout.svg_chart(plots.svg(descent_spec, uid="g1ddescent"))
         st.download_button("Figure (SVG)", lambda: plots.svg_file(descent_spec),
                            "red-descent.svg", "image/svg+xml", key="g1d_dl_descent",
                            on_click="ignore", icon=":material/download:", type="tertiary")

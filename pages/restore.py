@@ -23,6 +23,9 @@ FRAME_SECONDS = 0.5  # at most 2 live redraws a second: the browser shares the 2
 #: The run that starts a race waits this long at most for a lane's first iteration, so that its
 #: first frame already moves (instead of showing iteration 0 until the next tick).
 FIRST_FRAME_SECONDS = 0.4
+#: A live frame waits at most this long for the race to end before drawing: a race ending
+#: then gets its results at once, not a frame period later (Stop waits at most this too).
+FINISH_WAIT_SECONDS = 0.2
 #: A lane inside one denoiser call for longer than this says so in its caption.
 BUSY_SECONDS = 0.25
 LANES = ("a", "b", "c", "d")
@@ -243,6 +246,8 @@ def live_race() -> None:
     if r is None:
         st.info("Press **Run** to start the race.")
         return
+    if not ss.get("_scroll_to_race"):  # not the Run click's own run: its first frame is due
+        r.wait_done(FINISH_WAIT_SECONDS)
     views = r.views()
     names = {lane: short_title(lane, v.contender) for lane, v in views.items()}
     pics, curve = st.columns([3, 2])
@@ -257,7 +262,7 @@ def live_race() -> None:
     # Inline SVG, not plotly: the first plotly chart of a tab costs the browser ~2 s (on the
     # cores the lanes run on) and each redraw ~0.3 s; the SVG shows at once (browser_floor.py).
     with curve.container(key="race_psnr", gap=None):
-        st.html(plots.svg(plots.convergence_spec(
+        layout.svg_chart(plots.svg(plots.convergence_spec(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             reference_psnr=race.degraded_psnr(r.problem), panels=("psnr",), columns=1,
             height=360), widths=(320, 460, 600), uid="racepsnr"))
@@ -267,7 +272,7 @@ def live_race() -> None:
         return  # the first frame (the Run click's run): its 3-panel figure costs the browser
         # ~0.4 s to build; it comes with the next frame
     with st.container(key="race_curves", gap=None):
-        st.html(plots.svg(plots.convergence_spec(
+        layout.svg_chart(plots.svg(plots.convergence_spec(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             objective_titles=objectives, panels=("objective", "residual", "rel_change"),
             columns=3, height=300 * rows, legend=False), uid="racecurves"))

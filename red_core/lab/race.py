@@ -284,6 +284,18 @@ class Race:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         return self.done
 
+    def wait_done(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` s) until every lane has ended; True if they have. A live
+        view that waits a little before drawing shows the results of a race ending within
+        that time at once, instead of one frame period later."""
+        deadline = time.monotonic() + timeout
+        while not self.done:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(0.01, left))
+        return True
+
     def wait_progress(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` s) until some lane has made its first iteration or every
         lane has ended: a page that draws then shows a first frame that moves. True if so."""

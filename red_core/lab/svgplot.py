@@ -48,7 +48,9 @@ _CHAR = 0.56  # average glyph width of the font, in ems (for legend and label la
 
 
 def _esc(text) -> str:
-    return html.escape(str(text), quote=True)
+    """Escaped for markup; ``$`` too (a page shows the SVG through markdown, whose maths
+    parser would read a pair of them as a formula)."""
+    return html.escape(str(text), quote=True).replace("$", "&#36;")
 
 
 def _num(v: float) -> str:
@@ -102,7 +104,6 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 def _tick_label(value: float, log: bool, step: float) -> str:
     if log:
-        exponent = round(value)
         power = math.floor(value + 1e-9)
         mantissa = round(10.0 ** (value - power))
         if -3 <= power <= 4:
@@ -259,9 +260,11 @@ def _scaled(stroke: str) -> str:
 
 
 def _text(x: float, y: float, text: str, size: float = 12, anchor: str = "start",
-          baseline: str = "auto", colour: str = TEXT, extra: str = "") -> str:
+          baseline: str = "auto", colour: str = TEXT, extra: str = "", cls: str = "") -> str:
+    kind = f' class="{cls}"' if cls else ""
     return (f'<text x="{_num(x)}" y="{_num(y)}" font-size="{size}" fill="{colour}" '
-            f'text-anchor="{anchor}" dominant-baseline="{baseline}"{extra}>{_esc(text)}</text>')
+            f'text-anchor="{anchor}" dominant-baseline="{baseline}"{kind}{extra}>{_esc(text)}'
+            "</text>")
 
 
 def _text_width(text: str, size: float) -> float:
@@ -372,7 +375,7 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
         return float(axis.px([value])[0])
 
     below, grid, plot, above, labels = [], [], [], [], []
-    clips, clip_of = [], {}
+    clips, clip_of, areas = [], {}, []
     # grid lines, ticks and titles
     for axis in axes.values():
         other = partner(axis)
@@ -391,24 +394,24 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
                 if show:
                     labels.append(_text(pos, max(other.p0, other.p1) + 15,
                                         _tick_label(value, axis.log, step), 11, "middle",
-                                        colour=MUTED))
+                                        colour=MUTED, cls="tick"))
             else:
                 grid.append(f"M{min(other.p0, other.p1):.1f},{pos:.1f}"
                             f"H{max(other.p0, other.p1):.1f}")
                 if show:
                     labels.append(_text(min(other.p0, other.p1) - 5, pos,
                                         _tick_label(value, axis.log, step), 11, "end",
-                                        "middle", colour=MUTED))
+                                        "middle", colour=MUTED, cls="tick"))
         title = (axis.spec.get("title") or {})
         title = title.get("text") if isinstance(title, dict) else title
         if title:
             if axis.horizontal:
                 labels.append(_text((axis.p0 + axis.p1) / 2, max(other.p0, other.p1) + 33,
-                                    title, 12, "middle"))
+                                    title, 12, "middle", cls="axis-title"))
             else:
                 x = min(other.p0, other.p1) - 40
                 y = (axis.p0 + axis.p1) / 2
-                labels.append(_text(x, y, title, 12, "middle",
+                labels.append(_text(x, y, title, 12, "middle", cls="axis-title",
                                     extra=f' transform="rotate(-90 {_num(x)} {_num(y)})"'))
 
     def clip_id(xa: _Axis, ya: _Axis) -> str:
@@ -420,6 +423,8 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
             clips.append(f'<clipPath id="{{uid}}{clip_of[key]}"><rect x="{x0 - 4:.1f}" '
                          f'y="{y0 - 4:.1f}" width="{x1 - x0 + 8:.1f}" '
                          f'height="{y1 - y0 + 8:.1f}"/></clipPath>')
+            areas.append(f'<rect class="plotarea" x="{x0:.1f}" y="{y0:.1f}" '
+                         f'width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none"/>')
         return clip_of[key]
 
     # shapes
@@ -487,7 +492,8 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
             d = "".join(_marker_path(symbols if isinstance(symbols, str) else str(symbols[k]),
                                      px[k], py[k], size) for k in ok.tolist())
             fill = marker.get("color") if isinstance(marker.get("color"), str) else colour
-            plot.append(f'<path d="{d}" fill="{_esc(fill)}"{opacity}{clip}>{tip}</path>')
+            plot.append(f'<path d="{d}" fill="{_esc(fill)}"{opacity}{clip} '
+                        f'data-markers="{_esc(name)}" data-points="{ok.size}">{tip}</path>')
         if t.get("showlegend", True) and name and layout.get("showlegend", True) is not False:
             legend_items.setdefault(t.get("legend", "legend"), []).append(
                 {"name": name, "colour": colour, "line": line if "lines" in mode else None,
@@ -507,7 +513,9 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
         anchor = {"left": "start", "right": "end"}.get(note.get("xanchor", "center"), "middle")
         baseline = {"bottom": "text-after-edge", "top": "text-before-edge"}.get(
             note.get("yanchor", "middle"), "middle")
-        labels.append(_text(x, y, note.get("text", ""), size, anchor, baseline))
+        inside = note.get("xref", "paper") != "paper" or note.get("yref", "paper") != "paper"
+        labels.append(_text(x, y, note.get("text", ""), size, anchor, baseline,
+                            cls="note" if inside else "annotation"))
 
     # legends: entries in rows from (x, y), wrapped at the right edge
     extent, origin = height, 0.0
@@ -539,16 +547,18 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
                     labels.append(f'<path d="{_marker_path(symbol, cx + 14, cy, 8)}" '
                                   f'fill="{_esc(item["colour"])}"/>')
                 else:
-                    labels.append(f'<path d="M{cx:.1f},{cy:.1f}h28" '
-                                  f'{_stroke({**(item["line"] or {}), "color": item["colour"]}, item["colour"])}/>')
-                labels.append(_text(cx + 34, cy, item["name"], 12, baseline="middle"))
+                    sample = _stroke({**(item["line"] or {}), "color": item["colour"]},
+                                     item["colour"])
+                    labels.append(f'<path d="M{cx:.1f},{cy:.1f}h28" {sample}/>')
+                labels.append(_text(cx + 34, cy, item["name"], 12, baseline="middle",
+                                    cls="legend"))
                 cx += w
         extent = max(extent, y0 + 20 * len(rows) + 4)
         origin = min(origin, y0 - 4)  # a legend above the figure widens the view upwards
     title = layout.get("title")
     title = title.get("text") if isinstance(title, dict) else title
     if title:
-        labels.append(_text(left, 22, title, 15))
+        labels.append(_text(left, 22, title, 15, cls="title"))
 
     body = "".join([
         f'<defs>{"".join(clips)}</defs>' if clips else "",
@@ -557,7 +567,7 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
         "".join(below),
         f'<path d="{"".join(grid)}" stroke="{GRID}" stroke-width="1" fill="none"/>'
         if grid else "",
-        "".join(plot), "".join(above), "".join(labels),
+        "".join(areas), "".join(plot), "".join(above), "".join(labels),
     ])
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 {_num(origin)} {_num(width)} '
             f'{_num(extent - origin)}" width="100%" font-family="{FONT}" role="img">'

@@ -15,6 +15,8 @@ when the layout is right), so a failing assertion names the offending elements:
   4 px of slack, as KaTeX's struts overhang their box by a pixel or two without a scrollbar.
 - :func:`colliding_titles`: in every plotly chart, subplot titles (annotations), the chart
   title and axis titles whose boxes overlap.
+- :func:`svg_overlaps`: in every inline-SVG chart (``red_core.lab.svgplot``), titles, legend
+  entries and panel titles overlapping each other or a plot area.
 """
 
 from __future__ import annotations
@@ -77,6 +79,40 @@ _TITLES_JS = """() => {
 }"""
 
 
+_SVG_OVERLAPS_JS = """() => {
+  // the drawn variant of every inline-SVG chart (red_core.lab.svgplot): its titles, legend
+  // entries and panel titles against each other and against the plot areas
+  const found = [];
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
+                         && b.top < a.bottom - 1;
+  document.querySelectorAll("div[class^='rl-svg-'] > div").forEach((variant) => {
+    if (getComputedStyle(variant).display === 'none') return;
+    const chart = variant.parentElement.className;
+    const areas = [...variant.querySelectorAll('rect.plotarea')]
+      .map(e => e.getBoundingClientRect());
+    const labels = [...variant.querySelectorAll(
+      'text.legend, text.annotation, text.axis-title, text.title')]
+      .map(e => [e.getAttribute('class') + ' ' + e.textContent.slice(0, 30),
+                 e.getBoundingClientRect()]);
+    labels.forEach(([name, box], i) => {
+      if (!name.startsWith('axis-title'))
+        areas.forEach(area => {
+          if (meet(box, area)) found.push(`${chart}: ${name} on a plot area`); });
+      labels.slice(i + 1).forEach(([other, b]) => {
+        if (meet(box, b)) found.push(`${chart}: ${name} on ${other}`); });
+    });
+    if (variant.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      found.push(`${chart}: wider than the window`);
+  });
+  return found;
+}"""
+
+
+def svg_overlaps(page: Page) -> list[str]:
+    """Overlapping titles, legend entries and plot areas in the page's inline-SVG charts."""
+    return page.evaluate(_SVG_OVERLAPS_JS)
+
+
 def cut_texts(page: Page) -> list[str]:
     """Texts of labels, values and links that do not fit their box (see the module docstring)."""
     return page.evaluate(_CUT_JS)
@@ -116,7 +152,8 @@ def assert_fits(page: Page) -> None:
     """Every check above passes (each failure names what does not fit)."""
     problems = {"cut texts": cut_texts(page), "tables scrolling sideways": wide_tables(page),
                 "formulas scrolling sideways": wide_formulas(page),
-                "colliding chart titles": colliding_titles(page)}
+                "colliding chart titles": colliding_titles(page),
+                "colliding SVG chart labels": svg_overlaps(page)}
     problems = {k: v for k, v in problems.items() if v}
     assert not problems, f"layout problems at {page.viewport_size}: {problems}"
 

@@ -3,11 +3,13 @@
 import re
 
 import pytest
+from layout_checks import svg_overlaps
 
 from browser_utils import artifact_path, assert_no_exception, open_page, screenshot, wait_idle
 from red_core.lab import plots
 
-CHART = "[data-testid='stPlotlyChart']"
+#: The page's charts: inline SVG (red_core.lab.svgplot), one wrapper each.
+CHART = "div[class^='rl-svg-g1d']"
 STATUS = re.compile(r"RED-GD, iteration (\d+) of (\d+): ([a-z_]+)")
 RATIO = re.compile(r"ratio ([0-9.]+)×")
 #: A long run: the pixel MMSE denoiser at 1.5 × the safe step never settles, n = 2048 makes each
@@ -37,26 +39,6 @@ FORMULA_JS = """() => {
     return e.scrollWidth > e.clientWidth + 1 || r.right > main.right + 1 || r.left < main.left;
   }).map(e => e.textContent.slice(0, 40));
 }"""
-#: Pairs of overlapping boxes in every chart: legends and panel titles against the plot areas
-#: and against each other.
-OVERLAP_JS = """() => {
-  const found = [];
-  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1
-                         && b.top < a.bottom - 1;
-  for (const chart of document.querySelectorAll("[data-testid='stPlotlyChart']")) {
-    const areas = [...chart.querySelectorAll('.nsewdrag')].map(e => e.getBoundingClientRect());
-    const labels = [...chart.querySelectorAll('g.legend, g.legend2, g.annotation')]
-      .map(e => [e.getAttribute('class') + ' ' + e.textContent.slice(0, 30),
-                 e.getBoundingClientRect()]);
-    labels.forEach(([name, box], i) => {
-      areas.forEach(area => { if (meet(box, area)) found.push(name + ' on a plot area'); });
-      labels.slice(i + 1).forEach(([other, b]) => {
-        if (meet(box, b)) found.push(name + ' on ' + other); });
-    });
-  }
-  return found;
-}"""
-
 
 def slider_thumb(page, label: str):
     """The focusable range input of a Streamlit slider (react-aria; carries the value)."""
@@ -65,7 +47,7 @@ def slider_thumb(page, label: str):
 
 def field_shafts(page) -> str:
     """The field figure's arrow shafts (one SVG path; changes whenever the field does)."""
-    return page.locator(CHART).first.locator(".shapelayer path").last.get_attribute("d")
+    return page.locator(CHART).first.locator("path[data-shape]").first.get_attribute("d")
 
 
 def status_of(page) -> tuple[int, str]:
@@ -79,7 +61,7 @@ def open_gradient_1d(page, app_server, query: str = "") -> None:
     open_page(page, app_server, "/")
     open_page(page, app_server, "gradient_1d" + query)
     assert_no_exception(page)
-    page.wait_for_function(f"document.querySelectorAll(\"{CHART} .main-svg\").length >= 1")
+    page.wait_for_function(f"document.querySelectorAll(\"{CHART}\").length >= 1")
 
 
 @pytest.mark.browser
@@ -104,7 +86,7 @@ def test_defaults_show_the_ratio_and_the_slider_redraws_the_field(page, app_serv
     assert float(thumb.input_value()) == 29
     # the linked denoiser sigma follows, the figure, the numbers and the link change
     assert float(slider_thumb(page, "Denoiser σ_d (×1/255)").input_value()) == 29
-    page.wait_for_function(f"document.querySelectorAll(\"{CHART} .main-svg\").length >= 1")
+    page.wait_for_function(f"document.querySelectorAll(\"{CHART}\").length >= 1")
     assert field_shafts(page) != before
     assert caption.inner_text() != before_caption
     assert "g1d_noise=29" in page.url and "g1d_sigma_d=29" in page.url
@@ -148,8 +130,9 @@ def test_descend_at_the_defaults_runs_to_convergence(page, app_server):
     assert_no_exception(page)
     last, _ = status_of(page)
     assert page.locator(CHART).count() == 2
-    points = page.locator(CHART).nth(1).locator(".scatterlayer .trace").first.locator(".point")
-    assert last + 1 <= plots.DESCENT_MARKERS and points.count() == last + 1  # one per iteration
+    points = page.locator(CHART).nth(1).locator("path[data-markers='E(x)']").first
+    drawn = int(points.get_attribute("data-points"))
+    assert last + 1 <= plots.DESCENT_MARKERS and drawn == last + 1  # one per iteration
     screenshot(page, "gradient_1d-descended")
 
 
@@ -165,7 +148,7 @@ def test_at_800_px_no_label_is_cut_and_nothing_collides(browser, app_server, que
         main = page.locator("[data-testid='stMain']")
         main.get_by_role("button", name="Descend").click()
         main.locator("p").filter(has_text=STATUS).wait_for(timeout=60_000)
-        page.wait_for_function(f"document.querySelectorAll(\"{CHART} .main-svg\").length >= 2")
+        page.wait_for_function(f"document.querySelectorAll(\"{CHART}\").length >= 2")
         wait_idle(page)
         assert_no_exception(page)
         for name in ("Descend", "Stop", "Reset"):  # every button keeps its label
@@ -173,7 +156,7 @@ def test_at_800_px_no_label_is_cut_and_nothing_collides(browser, app_server, que
             assert label.inner_text().strip() == name and label.is_visible()
         assert page.evaluate(CUT_JS, list(UNCUT)) == []
         assert page.evaluate(FORMULA_JS) == []
-        assert page.evaluate(OVERLAP_JS) == []
+        assert svg_overlaps(page) == []
         screenshot(page, f"gradient_1d-800px{'-long-names' if query else ''}")
     finally:
         context.close()

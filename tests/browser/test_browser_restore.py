@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from layout_checks import svg_overlaps
 from PIL import Image
 
 from browser_utils import (
@@ -22,6 +23,8 @@ from browser_utils import (
 )
 
 RESULTS = "4 · Results"
+#: The race's live charts (inline SVG, red_core.lab.svgplot): the PSNR curve, the 3 panels.
+PSNR_CHART, CURVES_CHART = ".rl-svg-racepsnr", ".rl-svg-racecurves"
 CAPTIONS = "[data-testid='stImageCaption']"
 
 
@@ -43,12 +46,15 @@ def test_race_curves_table_and_csv(page, app_server):
     page.get_by_text(RESULTS).wait_for(timeout=120_000)
     wait_idle(page)
     assert_no_exception(page)
-    chart = page.locator("[data-testid='stPlotlyChart']").first
+    # the race's curves: inline SVG, the variant drawn for the chart's width
+    chart = page.locator(f"{PSNR_CHART} > div:visible").first
     chart.wait_for()
-    legend = chart.locator(".legendtext").all_text_contents()
+    legend = chart.locator("text.legend").all_text_contents()
     assert any(t.startswith("A ·") for t in legend) and any(t.startswith("B ·") for t in legend)
-    curves = page.locator("[data-testid='stPlotlyChart']").nth(1)
-    assert curves.locator("path.js-line").count() >= 6  # 2 lanes × 3 panels
+    assert chart.locator("path[data-trace]").count() == 2  # a PSNR curve per lane
+    curves = page.locator(f"{CURVES_CHART} > div:visible").first
+    assert curves.locator("path[data-trace]").count() >= 6  # 2 lanes × 3 panels
+    assert svg_overlaps(page) == []
     page.locator("[data-testid='stDataFrame']").first.wait_for()
     screenshot(page, "restore-after-race")
 
@@ -210,11 +216,11 @@ def test_run_brings_the_images_and_the_psnr_curve_on_one_screen(browser, app_ser
         page.get_by_role("button", name="Run").click()  # below the fold: Playwright scrolls
         page.get_by_text(re.compile(r"iteration [1-9]\d* · .* · running")).first.wait_for(
             timeout=60_000)
-        page.locator(".st-key-race_section [data-testid='stPlotlyChart'] svg").first.wait_for()
+        page.locator(f".st-key-race_section {PSNR_CHART} svg").first.wait_for(state="attached")
         page.wait_for_timeout(1000)  # the smooth scroll
         heading, pics, charts = page.evaluate(VIEWPORT_JS, [
             ".st-key-race_section h3", ".st-key-race_section [data-testid='stImage'] img",
-            ".st-key-race_section [data-testid='stPlotlyChart']"])
+            f".st-key-race_section {PSNR_CHART} svg"])
         path = artifact_path(f"restore-race-1400x900-{lanes}-lanes")
         page.screenshot(path=str(path))
         charts = [c for c in charts if c[1] > c[0]]  # a chart being replaced has no height
@@ -292,6 +298,7 @@ def test_narrow_window_800px(browser, app_server):
             for i, a in enumerate(titles):
                 for b in titles[i + 1:]:
                     assert not _overlap(a, b), (a[0], b[0])
+        assert svg_overlaps(page) == []  # the race's SVG curves
         assert_no_exception(page)
         # The user may open the sidebar again: it is not folded at every rerun.
         page.locator("[data-testid='stExpandSidebarButton']").click()

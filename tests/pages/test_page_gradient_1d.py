@@ -45,8 +45,8 @@ def specs(app: AppTest) -> dict[str, dict]:
     """The page's charts by key (``field_chart``, ``descent_chart``): what each drew, read
     back from its SVG in data units (``svgplot.read_paths``), and its markup."""
     found = {}
-    for element in app.get("html"):
-        body = element.proto.body
+    for element in app.markdown:
+        body = element.value
         uid = next((u for u in CHARTS if f'class="rl-svg-{u}"' in body), None)
         if uid is not None:
             found[CHARTS[uid]] = {"paths": svgplot.read_paths(body), "svg": body}
@@ -151,10 +151,10 @@ def test_a_zero_denoiser_sigma_reads_sensibly(at):
 
 
 def test_moving_the_noise_changes_the_figure_and_the_linked_denoiser_sigma(at):
-    before = at.get("html")[0].proto.body
+    before = specs(at)["field_chart"]["svg"]
     at.slider(key="g1d_noise").set_value(50.0).run()
     assert not at.exception
-    assert at.get("html")[0].proto.body != before
+    assert specs(at)["field_chart"]["svg"] != before
     assert at.slider(key="g1d_sigma_d").value == 50.0
     assert link_of(at)["g1d_noise"] == "50" and link_of(at)["g1d_sigma_d"] == "50"
 
@@ -163,11 +163,11 @@ def test_unlinking_lets_the_denoiser_sigma_differ(at):
     at.checkbox(key="g1d_link").uncheck().run()
     assert not at.slider(key="g1d_sigma_d").disabled
     at.slider(key="g1d_sigma_d").set_value(8.0).run()
-    spec = at.get("html")[0].proto.body
+    spec = specs(at)["field_chart"]["svg"]
     at.slider(key="g1d_noise").set_value(50.0).run()
     assert not at.exception
     assert at.slider(key="g1d_sigma_d").value == 8.0
-    assert at.get("html")[0].proto.body != spec
+    assert specs(at)["field_chart"]["svg"] != spec
     at.checkbox(key="g1d_link").check().run()  # linking again snaps σ_d back to the noise
     assert at.slider(key="g1d_sigma_d").value == 50.0
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from helpers import APP, open_app
 from red_core import glossary, images, operators
-from red_core.lab import race
+from red_core.lab import race, svgplot
 from red_core.problem import make_problem
 
 PAGE = "pages/restore.py"
@@ -171,7 +171,14 @@ def test_results_offer_every_download():
     race_to_the_end(at)
     labels = {b.label for b in at.get("download_button")}
     assert {"A result (PNG)", "B result (PNG)", "Histories (CSV)", "Python snippet",
-            "Race summary (PNG)", "Race summary (SVG)"} <= labels
+            "Race summary (PNG)", "Race summary (SVG)", "Curves (SVG)"} <= labels
+    # the race's curves are inline SVG (no plotly chart in the race section): one PSNR curve
+    # per lane, read back from the drawing
+    charts = {uid: m.value for m in at.markdown for uid in ("racepsnr", "racecurves")
+              if f'class="rl-svg-{uid}"' in m.value}
+    assert set(charts) == {"racepsnr", "racecurves"}
+    psnr = svgplot.read_paths(charts["racepsnr"])
+    assert {name.split(" ·")[0] for name in psnr} == {"A", "B"}
 
 
 def test_cost_landscape_after_a_race():

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import time
 
 import numpy as np
 import pytest
@@ -53,6 +54,19 @@ def test_stop_marks_unfinished_runs():
     r.advance(0.0)
     r.stop()
     assert r.done and r.statuses() == {"RED": "stopped"}
+
+
+def test_wait_done_returns_when_the_lanes_end_and_not_before():
+    problem = problem_for(images.builtin("camera", 32), "denoise", 0.05)
+    long = race.Race(problem, {"RED": race.Contender("red-fp", "gaussian", 0.05,
+                                                     max_iter=100_000, tol=0)}).start()
+    start = time.monotonic()
+    assert long.wait_done(0.15) is False and 0.14 <= time.monotonic() - start < 2.0
+    long.stop()
+    assert long.wait_done(5.0) is True
+    short = race.Race(problem, {"RED": race.Contender("red-fp", "gaussian", 0.05, max_iter=3,
+                                                      tol=0)}).start()
+    assert short.wait_done(30.0) is True and short.statuses() == {"RED": "max_iter"}
 
 
 @pytest.mark.parametrize("degradation", list(DEGRADATION_CASES))
