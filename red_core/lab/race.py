@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -49,7 +50,8 @@ from red_core.solvers.records import RECORD_KEYS
 from red_core.theory import diagnostics, landscape
 
 __all__ = [
-    "IDLE_STOP_SECONDS", "MAX_CONTENDERS", "STATS_EVERY_EXTRA_CALL", "Contender", "LaneView",
+    "IDLE_STOP_SECONDS", "MAX_CONTENDERS", "SLOW_LANE_NICE", "STATS_EVERY_EXTRA_CALL",
+    "Contender", "LaneView",
     "ObjectiveNote", "Race",
     "cost_report", "degraded_psnr", "degraded_view", "make_problem", "objective_note", "snippet",
 ]
@@ -62,6 +64,12 @@ IDLE_STOP_SECONDS = 90.0
 #: A lane whose statistics need an extra denoiser call computes them every this many iterations
 #: (the PnP-ADMM + TV lane of the default race spent 3× its own time on them at every one).
 STATS_EVERY_EXTRA_CALL = 4
+#: Nice value of the thread of a lane whose denoiser the registry marks ``speed="slow"`` (BM3D,
+#: the CNN), on Linux (threads are tasks there); elsewhere threads keep their priority. When
+#: the lanes and the browser want more cores than the machine has, the fast lanes and the page
+#: get the CPU first: a slow lane never holds back a fast one. Measured in
+#: ``bench/race_speed.py`` (a TV lane racing a BM3D lane).
+SLOW_LANE_NICE = 10
 
 
 def degraded_view(problem: Problem) -> np.ndarray:
@@ -146,6 +154,15 @@ class LaneView:
 
     def health(self) -> health.Health:
         return health.assess(self.history, self.contender.method, self.contender.tol)
+
+
+def _lower_priority(nice: int) -> bool:
+    """Give the calling thread a nice value of ``nice`` (Linux; False where it cannot)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (AttributeError, OSError):  # not Linux, or not allowed
+        return False
+    return True
 
 
 class _Lane:
@@ -269,6 +286,8 @@ class Race:
         return self
 
     def _run(self, lane: _Lane) -> None:
+        if denoisers.entry(lane.contender.denoiser).speed == "slow":
+            _lower_priority(SLOW_LANE_NICE)
         while not lane.trace.done:
             if time.monotonic() - self._seen > IDLE_STOP_SECONDS:
                 lane.end("stopped", f"stopped after {lane.trace.iterations} iterations: "

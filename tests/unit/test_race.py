@@ -2,6 +2,8 @@
 
 import csv
 import io
+import os
+import threading
 import time
 
 import numpy as np
@@ -67,6 +69,27 @@ def test_wait_done_returns_when_the_lanes_end_and_not_before():
     short = race.Race(problem, {"RED": race.Contender("red-fp", "gaussian", 0.05, max_iter=3,
                                                       tol=0)}).start()
     assert short.wait_done(30.0) is True and short.statuses() == {"RED": "max_iter"}
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are Linux's")
+def test_a_slow_denoisers_lane_runs_at_a_lower_priority_and_a_fast_one_does_not():
+    problem = problem_for(images.builtin("camera", 32), "denoise", 0.05)
+    slow = next(n for n in ("cnn_gs", "bm3d") if race.denoisers.available(n))
+    assert race.denoisers.entry(slow).speed == "slow"
+    r = race.Race(problem, {
+        "fast": race.Contender("red-fp", "gaussian", 0.05, max_iter=100_000, tol=0),
+        "slow": race.Contender("red-fp", slow, 0.05, max_iter=100_000, tol=0)}).start()
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(v.iteration for v in r.views().values()):
+            time.sleep(0.01)
+        fast_thread, slow_thread = r._threads
+        own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert os.getpriority(os.PRIO_PROCESS, fast_thread.native_id) == own
+        assert os.getpriority(os.PRIO_PROCESS, slow_thread.native_id) == race.SLOW_LANE_NICE
+    finally:
+        r.stop()
+        r.wait(30)
 
 
 @pytest.mark.parametrize("degradation", list(DEGRADATION_CASES))
