@@ -106,7 +106,7 @@ def _tick_label(value: float, log: bool, step: float) -> str:
     if log:
         power = math.floor(value + 1e-9)
         mantissa = round(10.0 ** (value - power))
-        if -3 <= power <= 4:
+        if -3 <= power <= 5:  # one style along an axis: 50000, 70000, 100000
             return f"{mantissa * 10.0 ** power:g}"
         decade = "10" + str(power).translate(_SUPERSCRIPT)
         return decade if mantissa == 1 else f"{mantissa}×{decade}"
