@@ -128,21 +128,9 @@ def _grid(n_panels: int, columns: int) -> list[tuple[list[float], list[float]]]:
     return out
 
 
-def convergence_figure(
-    histories: dict[str, list[dict]],
-    x_axis: str = "iter",
-    labels: dict[str, str] | None = None,
-    methods: dict[str, str] | None = None,
-    objective_titles: dict[str, str] | None = None,
-    reference_psnr: float | None = None,
-    height: int = 560,
-    panels: Sequence[str] = ("psnr", "objective", "residual", "rel_change"),
-    columns: int = 2,
-    legend: bool = True,
-) -> go.Figure:
+def convergence_figure(histories: dict[str, list[dict]], *args, **kwargs) -> go.Figure:
     """:func:`convergence_spec` as a plotly figure (the same parameters)."""
-    return _figure(convergence_spec(histories, x_axis, labels, methods, objective_titles,
-                                    reference_psnr, height, panels, columns, legend))
+    return _figure(convergence_spec(histories, *args, **kwargs))
 
 
 def convergence_spec(

@@ -355,8 +355,14 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
             axis.p0, axis.p1 = paper_y(dom[0]), paper_y(dom[1])
 
     def axis_of(ref: str, letter: str) -> _Axis:
-        return axes.get(_axis_key(ref, letter)) or axes.setdefault(
-            _axis_key(ref, letter), _Axis(_axis_key(ref, letter), {}, letter == "x"))
+        """The axis ``ref`` names; one the layout lacks spans the whole plot, data -1…1."""
+        key = _axis_key(ref, letter)
+        if key not in axes:
+            axis = axes[key] = _Axis(key, {}, letter == "x")
+            axis.lo, axis.hi = axis.limits()
+            axis.p0, axis.p1 = (paper_x(0), paper_x(1)) if axis.horizontal else (paper_y(0),
+                                                                                  paper_y(1))
+        return axes[key]
 
     def partner(axis: _Axis) -> _Axis | None:
         anchor = axis.spec.get("anchor")

@@ -155,3 +155,15 @@ def test_the_plotly_figure_and_the_svg_share_one_spec(field_stats, histories):
     import plotly.graph_objects as go
     go.Figure(plots.gradient_field_figure(field_stats).to_dict())
     go.Figure(fig.to_dict())
+
+
+def test_a_shape_on_an_axis_the_layout_lacks_is_drawn_not_an_error():
+    spec = {"data": [{"x": [0, 1], "y": [0, 1], "name": "a", "mode": "lines"}],
+            "layout": {"height": 200, "shapes": [
+                {"type": "line", "xref": "x3 domain", "yref": "y3", "x0": 0, "x1": 1,
+                 "y0": 0.5, "y1": 0.5},
+                {"type": "path", "xref": "x4", "yref": "y4", "path": "M0,0L1,1",
+                 "name": "p"}]}}
+    markup = svgplot.render(spec, 300)
+    parse(markup)
+    assert "shape:p" in svgplot.read_paths(markup)
