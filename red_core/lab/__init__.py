@@ -5,7 +5,10 @@
 - ``jacobian_lab``: inputs and analyses of the "Jacobian lab" page;
 - ``tweedie``: the 1-D and 2-D demonstrations of the "Score and Tweedie" page;
 - ``quiz``: the "Quick check" questions and their feedback;
-- ``plots``: every plotly figure (the only module of red_core that imports plotly).
+- ``plots``: every plotly figure (the only module of red_core that imports plotly), built
+  from plain figure specs; ``plots.svg`` draws a spec as inline SVG through ``svgplot``;
+- ``svgplot``: the SVG drawing of a figure spec, for the charts redrawn on every slider move
+  or animation frame (the 1-D page, the race's live curves).
 
 Import the module you need (``from red_core.lab import race``); this package itself imports
 nothing.
