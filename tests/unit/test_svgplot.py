@@ -167,3 +167,13 @@ def test_a_shape_on_an_axis_the_layout_lacks_is_drawn_not_an_error():
     markup = svgplot.render(spec, 300)
     parse(markup)
     assert "shape:p" in svgplot.read_paths(markup)
+
+
+def test_the_1d_figure_markup_stays_small(field_stats):
+    """Its length is the browser's cost on every slider move (the markdown parser reads every
+    character; bench/gradient_1d.py): relative line-tos in tenths of a pixel keep the three
+    widths of the 1-D figure near 100 kB (141 kB with absolute coordinates)."""
+    markup = plots.svg(plots.gradient_field_spec(field_stats), uid="g1dfield")
+    assert len(markup) < 110_000
+    d = re.search(r'<path d="([^"]+)"[^>]*data-trace="D\(x\)"', markup).group(1)
+    assert d.startswith("M") and d.count("l") == 1 and "L" not in d  # one move, relative steps
