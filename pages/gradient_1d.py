@@ -183,8 +183,8 @@ def field_view():
                                        noisy=signals.noisy_stretches(signal, n))
         x_name = f"x_{run.iteration}"
         legend = f"iterate {x_name}"
-    # Inline SVG, not a plotly chart: the browser redraws it in ~50 ms against ~300 ms for
-    # plotly (bench/browser_floor.py), so a slider move is redrawn within 300 ms.
+    # Inline SVG, not a plotly chart: on a bare page the browser redraws it in ~45 ms against
+    # ~240 ms for plotly (bench/browser_floor.py); a slider move here: 471 -> ~340 ms.
     field_spec = plots.gradient_field_spec(stats, x_name=legend)
     with st.container(key="g1d_field_chart", gap=None):
         layout.svg_chart(plots.svg(field_spec, uid="g1dfield"))
