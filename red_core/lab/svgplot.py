@@ -4,9 +4,10 @@ move or animation frame (no streamlit, no plotly here).
 The lab's figures are built as plain plotly-style dicts (``{"data": [...], "layout": {...}}``,
 :mod:`red_core.lab.plots`). plotly.js draws them interactively; this module draws the same
 dict as inline SVG markup, which the browser shows at once. Why by hand: in chromium on the
-2-core machine a Streamlit plotly chart redraws the 1-D figure in 420–500 ms and Vega-Lite
-in ~420 ms, matplotlib's SVG backend takes 120–160 ms to write it, and the first plotly chart
-of a tab costs ~2.2 s; the pages' targets (a slider redraw ≤ 300 ms, a race's results
+2-core machine a slider move on a bare page with the 1-D figure is redrawn in 380–500 ms with
+a Streamlit plotly chart, ~420 ms with Vega-Lite and 184 ms with this SVG (138 ms with text
+alone); matplotlib's SVG backend takes 120–160 ms just to write it, and the first plotly chart
+of a tab costs ~2.2 s. The pages' targets (a slider redraw ≤ 300 ms, a race's results
 ≤ 2.5 s) leave room only for markup built in a few milliseconds (``bench/browser_floor.py``).
 
 Supported: scatter traces (``lines``, ``markers``, ``lines+markers``; colour, width, dash,
