@@ -185,24 +185,18 @@ def field_view():
         legend = f"iterate {x_name}"
     # Inline SVG, not a plotly chart: on a bare page the browser redraws it in ~45 ms against
     # ~240 ms for plotly (bench/browser_floor.py); a slider move here: 471 -> ~340 ms.
-    field_spec = plots.gradient_field_spec(stats, x_name=legend)
     with st.container(key="g1d_field_chart", gap=None):
-        layout.svg_chart(plots.svg(field_spec, uid="g1dfield"))
-        st.download_button("Figure (SVG)", lambda: plots.svg_file(field_spec),
-                           "gradient-field.svg", "image/svg+xml", key="g1d_dl_field",
-                           on_click="ignore", icon=":material/download:", type="tertiary")
+        layout.svg_figure(plots.gradient_field_spec(stats, x_name=legend), "g1dfield",
+                          "gradient-field.svg", key="g1d_dl_field")
     st.markdown(field1d.caption(stats, x_name))
     if entry is None:
         st.caption("Press **Descend** to run RED gradient descent from the noisy signal.")
         return
     status = field1d.status_text(run, step_fraction, STEP_CONTROL)
     st.markdown(f"**RED-GD**, iteration {run.iteration} of {iterations}: {status}")
-    descent_spec = plots.descent_spec(run.history)
     with st.container(key="g1d_descent_chart", gap=None):
-        layout.svg_chart(plots.svg(descent_spec, uid="g1ddescent"))
-        st.download_button("Figure (SVG)", lambda: plots.svg_file(descent_spec),
-                           "red-descent.svg", "image/svg+xml", key="g1d_dl_descent",
-                           on_click="ignore", icon=":material/download:", type="tertiary")
+        layout.svg_figure(plots.descent_spec(run.history), "g1ddescent", "red-descent.svg",
+                          key="g1d_dl_descent")
     if animating and run.done:
         st.rerun()  # a full run stops the fragment's timer
 

@@ -375,15 +375,18 @@ if done is not None and done.done:
             downloads[i % 4].download_button(
                 f"{lane.upper()} best iterate (PNG)", lambda x=v.best_x: images.to_png_bytes(x),
                 f"{lane}_best.png", "image/png", key=f"dl_{lane}_best", on_click="ignore")
-    curves_spec = plots.convergence_spec(
-        {k: v.history for k, v in views.items()}, x_axis=ss.get("x_axis", "iter"),
-        labels={k: short_title(k, v.contender) for k, v in views.items()},
-        methods={k: v.contender.method for k, v in views.items()},
-        objective_titles={k: done.objective_definition(k) for k in views},
-        reference_psnr=degraded_psnr, height=620)
+    def curves_file(x_axis: str = ss.get("x_axis", "iter")) -> str:
+        """The race's four panels as an SVG file, drawn when the button is clicked."""
+        return plots.svg_file(plots.convergence_spec(
+            {k: v.history for k, v in views.items()}, x_axis=x_axis,
+            labels={k: short_title(k, v.contender) for k, v in views.items()},
+            methods={k: v.contender.method for k, v in views.items()},
+            objective_titles={k: done.objective_definition(k) for k in views},
+            reference_psnr=degraded_psnr, height=620))
+
     downloads[len(views) % 4].download_button(
-        "Curves (SVG)", lambda: plots.svg_file(curves_spec), "race-curves.svg",
-        "image/svg+xml", key="dl_curves_svg", on_click="ignore")
+        "Curves (SVG)", curves_file, "race-curves.svg", "image/svg+xml", key="dl_curves_svg",
+        on_click="ignore")
     d1, d2, d3, d4 = st.columns(4)
     d1.download_button("Histories (CSV)", done.histories_csv, "histories.csv", "text/csv",
                        key="dl_csv", on_click="ignore")

@@ -10,6 +10,7 @@ import streamlit as st
 from PIL import Image
 
 from red_core import images
+from red_core.lab import plots
 
 #: Plotly's camera button saves the figure as SVG (vector: sharp on slides); PNG images and
 #: the race summary are download buttons of their own.
@@ -93,3 +94,11 @@ def svg_chart(markup: str) -> None:
     ``red_core`` with every text escaped, so no user input reaches it raw.
     """
     st.markdown(markup, unsafe_allow_html=True)
+
+
+def svg_figure(spec: dict, uid: str, filename: str, key: str) -> None:
+    """A figure spec as an inline-SVG chart (:func:`svg_chart`) with its "Figure (SVG)"
+    download under it, the file drawn when the button is clicked."""
+    svg_chart(plots.svg(spec, uid=uid))
+    st.download_button("Figure (SVG)", lambda: plots.svg_file(spec), filename, "image/svg+xml",
+                       key=key, on_click="ignore", icon=":material/download:", type="tertiary")

@@ -156,6 +156,17 @@ class LaneView:
         return health.assess(self.history, self.contender.method, self.contender.tol)
 
 
+def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``condition`` every 10 ms for at most ``timeout`` s; its last value."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(0.01, left))
+    return True
+
+
 def _lower_priority(nice: int) -> bool:
     """Give the calling thread a nice value of ``nice`` (Linux; False where it cannot)."""
     try:
@@ -307,27 +318,14 @@ class Race:
         """Wait (at most ``timeout`` s) until every lane has ended; True if they have. A live
         view that waits a little before drawing shows the results of a race ending within
         that time at once, instead of one frame period later."""
-        deadline = time.monotonic() + timeout
-        while not self.done:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            time.sleep(min(0.01, left))
-        return True
+        return _wait_until(lambda: self.done, timeout)
 
     def wait_progress(self, timeout: float) -> bool:
         """Wait (at most ``timeout`` s) until some lane has made its first iteration or every
         lane has ended: a page that draws then shows a first frame that moves. True if so."""
-        deadline = time.monotonic() + timeout
         lanes = list(self._lanes.values())
-        while True:
-            if (any(lane.trace.iterations >= 1 for lane in lanes)
-                    or all(lane.trace.done for lane in lanes)):
-                return True
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            time.sleep(min(0.01, left))
+        return _wait_until(lambda: any(lane.trace.iterations >= 1 for lane in lanes)
+                           or all(lane.trace.done for lane in lanes), timeout)
 
     def advance(self, budget: float) -> int:
         """Without threads: step the unfinished lanes in turn, one iteration each, for about

@@ -194,7 +194,7 @@ def _path(parts: Sequence[np.ndarray]) -> str:
     for seg in parts:
         if len(seg) == 0:
             continue
-        tenths = np.rint(seg * 10).astype(np.int64)
+        tenths = np.rint(seg * TENTHS).astype(np.int64)
         head = f"M{tenths[0, 0]} {tenths[0, 1]}"
         if len(seg) == 1:
             out.append(head + "h1")
@@ -217,7 +217,7 @@ def _path_points(d: str) -> list[np.ndarray]:
             if command == "M" and len(numbers) >= 2:
                 parts.append([(numbers[0], numbers[1])])
                 numbers = numbers[2:]
-                command = "l"  # implicit line-tos after a move are absolute in ours: none
+                command = "l"  # (this module writes no coordinates after a move's pair)
             if parts and numbers:
                 x, y = parts[-1][-1]
                 if command == "l":
@@ -246,11 +246,19 @@ def _marker_path(symbol: str, x: float, y: float, size: float) -> str:
             f"a{r:.1f},{r:.1f} 0 1,0 {-2 * r:.1f},0")
 
 
-def _stroke(line: dict, default_colour: str) -> str:
+#: Path data of lines is written in tenths of a pixel, drawn inside ``scale(0.1)``.
+TENTHS = 10
+
+
+def _stroke(line: dict, default_colour: str, scale: float = 1.0) -> str:
+    """Stroke attributes of a plotly ``line`` dict; widths and dashes times ``scale`` (for a
+    path drawn in tenths of a pixel)."""
     colour = line.get("color") or default_colour
-    attrs = f'stroke="{_esc(colour)}" stroke-width="{line.get("width", 2)}"'
+    attrs = f'stroke="{_esc(colour)}" stroke-width="{_num(line.get("width", 2) * scale)}"'
     dash = DASHES.get(line.get("dash") or "solid")
-    return attrs + (f' stroke-dasharray="{dash}"' if dash else "")
+    if dash:
+        attrs += f' stroke-dasharray="{",".join(_num(float(v) * scale) for v in dash.split(","))}"'
+    return attrs
 
 
 def _data_attrs(kind: str, name: str, xa: _Axis, ya: _Axis) -> str:
@@ -283,20 +291,12 @@ def read_paths(svg: str) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
         x_lo, x_hi, x0, x1, y_lo, y_hi, y0, y1 = (float(v) for v in scale.split())
         key = html.unescape(name) if kind == "trace" else f"shape:{html.unescape(name)}"
         for points in _path_points(d):
-            px, py = points[:, 0] / 10, points[:, 1] / 10
+            px, py = points[:, 0] / TENTHS, points[:, 1] / TENTHS
             x = x_lo + (px - x0) / (x1 - x0) * (x_hi - x_lo)
             y = y_lo + (py - y0) / (y1 - y0) * (y_hi - y_lo)
             out.setdefault(key, []).append((10 ** x if "x" in logs else x,
                                             10 ** y if "y" in logs else y))
     return out
-
-
-def _scaled(stroke: str) -> str:
-    """Stroke attributes for a path drawn in tenths of a pixel (``scale(0.1)``)."""
-    def times10(match: re.Match) -> str:
-        values = ",".join(_num(float(v) * 10) for v in match.group(2).split(","))
-        return f'{match.group(1)}="{values}"'
-    return re.sub(r'(stroke-width|stroke-dasharray)="([^"]+)"', times10, stroke)
 
 
 def _text(x: float, y: float, text: str, size: float = 12, anchor: str = "start",
@@ -477,7 +477,8 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
     for j, shape in enumerate(layout.get("shapes", []) or []):
         kind = shape.get("type", "rect")
         line = shape.get("line") or {}
-        stroke = (_stroke(line, "#444") if line.get("width", 1) else 'stroke="none"')
+        scale = TENTHS if kind == "path" else 1
+        stroke = (_stroke(line, "#444", scale) if line.get("width", 1) else 'stroke="none"')
         opacity = f' opacity="{shape["opacity"]}"' if "opacity" in shape else ""
         xref, yref = shape.get("xref", "x"), shape.get("yref", "y")
         target = below if shape.get("layer") == "below" else above
@@ -486,15 +487,15 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
             cmd, path_x, path_y = prepared[("path", j)]
             if not cmd:
                 continue
-            px = np.rint(xa.px(path_x) * 10).astype(np.int64)
-            py = np.rint(ya.px(path_y) * 10).astype(np.int64)
+            px = np.rint(xa.px(path_x) * TENTHS).astype(np.int64)
+            py = np.rint(ya.px(path_y) * TENTHS).astype(np.int64)
             d = "".join(f"M{x} {y}" if c == "M" else (
                 f"v{y - last_y}" if x == last_x else f"L{x} {y}")
                 for c, x, y, last_x, last_y in zip(cmd, px.tolist(), py.tolist(),
                                                    [None, *px.tolist()[:-1]],
                                                    [None, *py.tolist()[:-1]], strict=True))
             target.append(f'<g clip-path="url(#{{uid}}{clip_id(xa, ya)})"><path d="{d}" '
-                          f'fill="none" {_scaled(stroke)}{opacity} transform="scale(0.1)"'
+                          f'fill="none" {stroke}{opacity} transform="scale(0.1)"'
                           f'{_data_attrs("shape", shape.get("name", ""), xa, ya)}/></g>')
             continue
         x0, x1 = coord(xref, shape.get("x0", 0), "x"), coord(xref, shape.get("x1", 1), "x")
@@ -527,7 +528,7 @@ def render(spec: dict, width: int = 1000, colourway: Sequence[str] = (), uid: st
         if "lines" in mode:
             d = _path(_segments(px, py, bool(t.get("connectgaps"))))
             if d:
-                stroke = _scaled(_stroke({**line, "color": colour}, colour))
+                stroke = _stroke({**line, "color": colour}, colour, TENTHS)
                 plot.append(f'<g{clip}><path d="{d}" fill="none" {stroke} stroke-linejoin="round"'
                             f'{opacity} transform="scale(0.1)"{_data_attrs("trace", name, xa, ya)}>'
                             f'{tip}</path></g>')
