@@ -136,6 +136,7 @@ def _shown(page, label: str) -> list[str]:
     """The values the browser shows in the selectboxes labelled ``label``."""
     boxes = page.locator("[data-testid='stSelectbox']").filter(
         has=page.locator("[data-testid='stWidgetLabel']", has_text=label))
+    boxes.first.wait_for()  # .all() does not wait: right after a page load it may find none
     return [box.get_by_role("combobox").input_value() for box in boxes.all()]
 
 
