@@ -265,7 +265,7 @@ def live_race() -> None:
         layout.svg_chart(plots.svg(plots.convergence_spec(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             reference_psnr=race.degraded_psnr(r.problem), panels=("psnr",), columns=1,
-            height=360), widths=(320, 460, 600), uid="racepsnr"))
+            height=360), widths=(320, 460, 600), uid="racepsnr"), key="race_psnr_svg")
     objectives = {lane: r.objective_definition(lane) for lane in views}
     rows = -(-(2 + len(set(objectives.values()))) // 3)  # per-definition objective panels
     if ss.get("_scroll_to_race") and not r.done:
@@ -275,7 +275,7 @@ def live_race() -> None:
         layout.svg_chart(plots.svg(plots.convergence_spec(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             objective_titles=objectives, panels=("objective", "residual", "rel_change"),
-            columns=3, height=300 * rows, legend=False), uid="racecurves"))
+            columns=3, height=300 * rows, legend=False), uid="racecurves"), key="race_curves_svg")
     if r.done and not ss.get("_full_run") and ss.get("_race_final_drawn") is not r:
         # Results are drawn by a full run; asked at every tick until one has drawn them (a
         # request lost among concurrent reruns is asked again). In a full run the fragment

@@ -57,3 +57,21 @@ def open_app(page: str | None = None, query: dict[str, Any] | None = None,
     if check:
         assert not at.exception, at.exception
     return at
+
+
+def svg_charts(app: AppTest) -> dict[str, str]:
+    """The page's inline-SVG charts (``ui.layout.svg_chart``) by uid: ``{"g1dfield": markup}``.
+
+    Each chart is a components-v2 element whose JSON data holds the markup; AppTest shows it
+    as an unknown element with its proto."""
+    import json
+    import re
+
+    charts = {}
+    for element in app.get("bidi_component"):
+        data = json.loads(element.proto.json or "null")
+        if isinstance(data, dict) and "markup" in data:
+            found = re.search(r'class="rl-svg-([a-z0-9]+)"', data["markup"])
+            if found:
+                charts[found.group(1)] = data["markup"]
+    return charts

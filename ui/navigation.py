@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from ui import layout
+from ui import heap, layout
 
 _RAN = "_redlab_navigation_ran"  # set by app.py's run of this session script run
 
@@ -65,7 +65,10 @@ def run() -> None:
         st.caption("Romano, Elad & Milanfar (2017) · Reehorst & Schniter (2019)")
     layout.narrow_screen_css()  # every page: labels wrap, the sidebar folds below 1000 px
     st.session_state[_RAN] = True
-    _navigation().run()
+    try:
+        _navigation().run()
+    finally:
+        heap.settle()  # Streamlit's collection after this run then walks only new objects
 
 
 def guard() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import open_app
+from helpers import open_app, svg_charts
 from red_core import denoisers, glossary, signals
 from red_core.lab import field1d, svgplot
 
@@ -45,10 +45,8 @@ def specs(app: AppTest) -> dict[str, dict]:
     """The page's charts by key (``field_chart``, ``descent_chart``): what each drew, read
     back from its SVG in data units (``svgplot.read_paths``), and its markup."""
     found = {}
-    for element in app.markdown:
-        body = element.value
-        uid = next((u for u in CHARTS if f'class="rl-svg-{u}"' in body), None)
-        if uid is not None:
+    for uid, body in svg_charts(app).items():
+        if uid in CHARTS:
             found[CHARTS[uid]] = {"paths": svgplot.read_paths(body), "svg": body}
     return found
 

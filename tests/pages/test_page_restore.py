@@ -7,7 +7,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from helpers import APP, open_app
+from helpers import APP, open_app, svg_charts
 from red_core import glossary, images, operators
 from red_core.lab import race, svgplot
 from red_core.problem import make_problem
@@ -174,8 +174,7 @@ def test_results_offer_every_download():
             "Race summary (PNG)", "Race summary (SVG)", "Curves (SVG)"} <= labels
     # the race's curves are inline SVG (no plotly chart in the race section): one PSNR curve
     # per lane, read back from the drawing
-    charts = {uid: m.value for m in at.markdown for uid in ("racepsnr", "racecurves")
-              if f'class="rl-svg-{uid}"' in m.value}
+    charts = svg_charts(at)
     assert set(charts) == {"racepsnr", "racecurves"}
     psnr = svgplot.read_paths(charts["racepsnr"])
     assert {name.split(" ·")[0] for name in psnr} == {"A", "B"}
