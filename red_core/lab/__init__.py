@@ -1,6 +1,7 @@
 """What the pages compute and draw, as plain functions a notebook can call too.
 
 - ``race``: RED and PnP contenders on one problem, advanced live (the "Restore" page);
+- ``offload``: a slow denoiser's calls in low-priority worker processes (a race's slow lane);
 - ``field1d``: the RED gradient field of a 1-D signal and RED descent on it;
 - ``jacobian_lab``: inputs and analyses of the "Jacobian lab" page;
 - ``tweedie``: the 1-D and 2-D demonstrations of the "Score and Tweedie" page;

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from red_core import denoisers, operators, solvers
+from red_core.lab import offload
 from red_core.metrics import psnr, ssim
 from red_core.problem import Problem, make_problem
 from red_core.solvers import health
@@ -179,11 +180,14 @@ def _lower_priority(nice: int) -> bool:
 class _Lane:
     def __init__(self, label: str, contender: Contender, problem: Problem, stats: bool,
                  objective_lam: float | None, probes: tuple[np.ndarray, ...],
-                 stats_every: int | None):
+                 stats_every: int | None, offload_slow: bool = True):
         c = contender
         self.label, self.contender = label, c
         self.denoiser = denoisers.build(c.denoiser, c.denoiser_sigma, **c.denoiser_params)
-        self.watched = _Watched(self.denoiser)
+        # A slow denoiser's calls go to a worker process: no GIL shared with the other lanes
+        self.watched = _Watched(offload.Offloaded(self.denoiser)
+                                if offload_slow and offload.offloadable(self.denoiser)
+                                else self.denoiser)
         if stats_every is None:
             stats_every = (1 if not stats or solvers.entry(c.method).denoised_at_iterate
                            else STATS_EVERY_EXTRA_CALL)
@@ -245,6 +249,10 @@ class Race:
     stats_every : int, optional
         Evaluate the statistics every this many iterations; default: at every iteration where
         they are free, every :data:`STATS_EVERY_EXTRA_CALL` where they cost a denoiser call.
+    offload_slow : bool
+        Run the calls of a slow denoiser (BM3D, ...) in a worker process
+        (:mod:`red_core.lab.offload`), so that it never holds back the other lanes; False runs
+        every lane's denoiser in its thread.
 
     Raises
     ------
@@ -260,6 +268,7 @@ class Race:
         objective_lam: float | None = None,
         *,
         stats_every: int | None = None,
+        offload_slow: bool = True,
     ):
         if not 1 <= len(contenders) <= MAX_CONTENDERS:
             raise ValueError(f"a race has 1 to {MAX_CONTENDERS} contenders, got "
@@ -270,7 +279,7 @@ class Race:
         self.basis = landscape.directions(problem, "truth" if problem.truth is not None
                                           else "random")
         self._lanes = {label: _Lane(label, c, problem, stats, objective_lam, self.basis,
-                                    stats_every)
+                                    stats_every, offload_slow)
                        for label, c in contenders.items()}
         self._threads: list[threading.Thread] = []
         self._seen = time.monotonic()

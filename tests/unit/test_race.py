@@ -151,3 +151,38 @@ def test_gradient_step_race_objective_is_f_plus_lambda_g_and_decreases():
     lam = r.view("RED").params["lam"]
     x = r.current()["RED"]
     assert objective[-1] == pytest.approx(problem.data_fidelity(x) + lam * D.potential(x))
+
+
+@pytest.mark.skipif(not race.denoisers.available("bm3d"), reason="needs bm3d")
+def test_a_slow_lane_calls_its_denoiser_in_a_low_priority_worker_process():
+    """BM3D's calls run in a worker process (no GIL shared with the fast lanes), at
+    ``offload.NICE``, and give the same iterates as in the lane's own thread."""
+    from red_core.lab import offload
+
+    problem = problem_for(images.builtin("camera", 32), "denoise", 0.05)
+    contenders = {"fast": race.Contender("red-fp", "gaussian", 0.05, max_iter=3, tol=0),
+                  "slow": race.Contender("red-fp", "bm3d", 0.05, max_iter=2, tol=0)}
+    r = race.Race(problem, contenders).start()
+    assert isinstance(r._lanes["slow"].watched.D, offload.Offloaded)
+    assert not isinstance(r._lanes["fast"].watched.D, offload.Offloaded)
+    worker = offload.worker_info()
+    assert worker["pid"] != os.getpid() and worker["nice"] == offload.NICE
+    assert r.wait(120) and r.statuses() == {"fast": "max_iter", "slow": "max_iter"}
+    here = race.Race(problem, contenders, offload_slow=False)
+    assert not isinstance(here._lanes["slow"].watched.D, offload.Offloaded)
+    while not here.done:
+        here.advance(1.0)
+    assert np.array_equal(r.current()["slow"], here.current()["slow"])
+    assert r.views()["slow"].calls == here.views()["slow"].calls
+
+
+def test_an_offloaded_denoiser_raises_what_the_worker_raised():
+    from red_core import denoisers
+    from red_core.lab import offload
+
+    d = offload.Offloaded(denoisers.build("gaussian", 0.1))
+    assert not offload.offloadable(d.local) and d.sigma == 0.1  # attributes are the local one's
+    with pytest.raises(ValueError):
+        d(np.zeros((4, 4, 4, 4, 4)))  # a 5-D array: the denoiser refuses it, in the worker
+    x = np.random.default_rng(1).random((16, 16))
+    assert np.array_equal(d(x), d.local(x))
