@@ -216,11 +216,18 @@ class _Lane:
                     self.best_psnr, self.best_x = value, rec["x"]
             if self.trace.done:
                 self.stream.close()
+                self.release(cancel=False)
 
     def end(self, status: str, message: str) -> None:
         with self.lock:
             if not self.trace.done:
                 self.trace.end(status, message)
+        self.release(cancel=True)  # a stopped lane's call under way is not finished
+
+    def release(self, cancel: bool) -> None:
+        """Give back (or, with ``cancel``, end) the worker process of an offloaded denoiser."""
+        if isinstance(self.watched.D, offload.Offloaded):
+            self.watched.D.close(cancel=cancel)
 
     def view(self) -> LaneView:
         with self.lock:

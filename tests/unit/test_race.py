@@ -156,26 +156,52 @@ def test_gradient_step_race_objective_is_f_plus_lambda_g_and_decreases():
 @pytest.mark.skipif(not race.denoisers.available("bm3d"), reason="needs bm3d")
 def test_a_slow_lane_calls_its_denoiser_in_a_low_priority_worker_process():
     """BM3D's calls run in a worker process (no GIL shared with the fast lanes), at
-    ``offload.NICE``, and give the same iterates as in the lane's own thread."""
+    ``offload.NICE``, give the same iterates as in the lane's own thread, and the worker is
+    kept warm for the next race."""
     from red_core.lab import offload
 
     problem = problem_for(images.builtin("camera", 32), "denoise", 0.05)
     contenders = {"fast": race.Contender("red-fp", "gaussian", 0.05, max_iter=3, tol=0),
                   "slow": race.Contender("red-fp", "bm3d", 0.05, max_iter=2, tol=0)}
-    r = race.Race(problem, contenders).start()
-    assert isinstance(r._lanes["slow"].watched.D, offload.Offloaded)
+    r = race.Race(problem, contenders)
+    slow = r._lanes["slow"].watched.D
+    assert isinstance(slow, offload.Offloaded)
     assert not isinstance(r._lanes["fast"].watched.D, offload.Offloaded)
-    worker = offload.worker_info()
+    worker = slow.worker_info()
     assert worker["pid"] != os.getpid() and worker["nice"] == offload.NICE
-    assert r.wait(120) and r.statuses() == {"fast": "max_iter", "slow": "max_iter"}
+    assert r.start().wait(120) and r.statuses() == {"fast": "max_iter", "slow": "max_iter"}
     here = race.Race(problem, contenders, offload_slow=False)
     assert not isinstance(here._lanes["slow"].watched.D, offload.Offloaded)
     while not here.done:
         here.advance(1.0)
     assert np.array_equal(r.current()["slow"], here.current()["slow"])
     assert r.views()["slow"].calls == here.views()["slow"].calls
+    again = race.Race(problem, contenders)  # the next race gets the same, warm, worker
+    assert again._lanes["slow"].watched.D.worker_info()["pid"] == worker["pid"]
+    again.stop()
 
 
+@pytest.mark.skipif(not race.denoisers.available("bm3d"), reason="needs bm3d")
+def test_stopping_a_slow_lane_ends_its_call_under_way():
+    """Stop during a BM3D call: the worker computing it ends at once (no CPU spent on a
+    result nobody will see), the lane says stopped."""
+    from red_core.lab import offload
+
+    problem = problem_for(images.builtin("camera", 256), "denoise", 0.05)
+    r = race.Race(problem, {"slow": race.Contender("red-fp", "bm3d", 0.05, max_iter=50,
+                                                   tol=0)})
+    slow = r._lanes["slow"].watched.D
+    slow.worker_info()
+    worker = slow._worker
+    r.start()
+    deadline = time.monotonic() + 30
+    while r.views()["slow"].busy is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert r.views()["slow"].busy is not None  # inside a BM3D call (seconds at 256²)
+    r.stop()
+    assert r.wait(10) and r.statuses() == {"slow": "stopped"}
+    assert worker.process.exitcode == -9  # killed by stop(), not left computing
+    assert worker not in offload._idle
 def test_an_offloaded_denoiser_raises_what_the_worker_raised():
     from red_core import denoisers
     from red_core.lab import offload
@@ -186,3 +212,6 @@ def test_an_offloaded_denoiser_raises_what_the_worker_raised():
         d(np.zeros((4, 4, 4, 4, 4)))  # a 5-D array: the denoiser refuses it, in the worker
     x = np.random.default_rng(1).random((16, 16))
     assert np.array_equal(d(x), d.local(x))
+    d.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        d(x)
