@@ -49,7 +49,7 @@ _CHAR = 0.56  # average glyph width of the font, in ems (for legend and label la
 
 
 def _esc(text) -> str:
-    """Escaped for markup; ``$`` too (a page shows the SVG through markdown, whose maths
+    """Escaped for markup; ``$`` too, so that the markup also survives markdown (whose maths
     parser would read a pair of them as a formula)."""
     return html.escape(str(text), quote=True).replace("$", "&#36;")
 
