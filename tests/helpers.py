@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -64,9 +66,6 @@ def svg_charts(app: AppTest) -> dict[str, str]:
 
     Each chart is a components-v2 element whose JSON data holds the markup; AppTest shows it
     as an unknown element with its proto."""
-    import json
-    import re
-
     charts = {}
     for element in app.get("bidi_component"):
         data = json.loads(element.proto.json or "null")

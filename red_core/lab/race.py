@@ -66,10 +66,12 @@ IDLE_STOP_SECONDS = 90.0
 #: (the PnP-ADMM + TV lane of the default race spent 3× its own time on them at every one).
 STATS_EVERY_EXTRA_CALL = 4
 #: Nice value of the thread of a lane whose denoiser the registry marks ``speed="slow"`` (BM3D,
-#: the gradient-step CNN), on Linux (threads are tasks there); elsewhere threads keep their
-#: priority. When the lanes and the browser want more cores than the machine has, the fast
-#: lanes and the page get the CPU first (``bench/race_speed.py``: a BM3D lane slowed a TV lane
-#: by 88 %, at nice 10 by 60 %; in the library alone by 15-25 %, at nice 10 not at all).
+#: the gradient-step CNN), on Linux (threads are tasks there; elsewhere threads keep their
+#: priority). Their denoiser calls themselves run in :mod:`~red_core.lab.offload`'s worker
+#: processes; this covers the thread's own steps, and a slow denoiser registered at run time
+#: (which stays in the thread). Measured in ``bench/race_speed.py``, before the offload: a BM3D
+#: lane slowed a TV lane by 88 %, at nice 10 by 60 %; in the library alone by 15-25 %, at
+#: nice 10 not at all.
 SLOW_LANE_NICE = 10
 
 
