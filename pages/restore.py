@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,9 @@ FIRST_FRAME_SECONDS = 0.4
 FINISH_WAIT_SECONDS = 0.2
 #: A lane inside one denoiser call for longer than this says so in its caption.
 BUSY_SECONDS = 0.25
+#: The Run click's run waits this long after its first frame before asking for the full run
+#: that sets the frame timer (a run starting drops the messages not yet sent).
+FLUSH_SECONDS = 0.1
 LANES = ("a", "b", "c", "d")
 RACE_DENOISERS = tuple(n for n in denoisers.names()
                        if n != "mmse_gmm" and denoisers.available(n))
@@ -190,21 +194,19 @@ def stop_race() -> None:
         ss["race"].stop()
 
 
-b1, b2, b3 = st.columns([1, 1, 3])
-b1.button("Run", key="run", type="primary", icon=":material/play_arrow:", on_click=request_run)
-b2.button("Stop", key="stop", icon=":material/stop:", on_click=stop_race)
-b3.radio("Curves against", tuple(plots.X_AXES), key="x_axis", horizontal=True,
-         format_func=plots.X_AXES.get)
-
 url_keys = ["present", *problem_setup.url_keys(), "lanes", "x_axis"]
 for lane in active:
     algo = solvers.entry(ss[f"{lane}_method"])
     url_keys += [f"{lane}_{k}" for k in ("method", "denoiser", "link", "sigma", "iters", "tol")]
     url_keys += [f"{lane}_{p.name}" for p in algo.params]
 state.keep(SCOPE, url_keys)
+x_axis_kept = ss["x_axis"]
 
 labels = {lane: lane_title(lane, c) for lane, c in contenders.items()}
-if ss.pop("_run_requested", False):
+
+
+def start_race() -> bool:
+    """Start the race of this run's set-up (the last full run's widgets); False on bad input."""
     try:
         red_lanes = [lane for lane, c in contenders.items() if c.family == "red"]
         lam = None
@@ -214,20 +216,18 @@ if ss.pop("_run_requested", False):
         if "race" in ss:
             ss["race"].stop()
         ss["race"] = race.Race(problem, contenders, objective_lam=lam).start()
-        ss["race_setup"] = {"source": chosen.source, "size": int(ss["size"]),
-                            "degradation": chosen.degradation, "deg_params": chosen.params,
-                            "noise_sigma": chosen.noise_sigma, "seed": chosen.seed,
-                            "contenders": dict(contenders), "labels": dict(labels),
-                            "problem_key": problem_key}
-        ss["_scroll_to_race"] = True
     except ValueError as err:
         st.error(str(err))
+        return False
+    ss["race_setup"] = {"source": chosen.source, "size": int(ss["size"]),
+                        "degradation": chosen.degradation, "deg_params": chosen.params,
+                        "noise_sigma": chosen.noise_sigma, "seed": chosen.seed,
+                        "contenders": dict(contenders), "labels": dict(labels),
+                        "problem_key": problem_key}
+    return True
+
 
 current: race.Race | None = ss.get("race")
-setup = ss.get("race_setup", {})
-if current is not None and (setup.get("problem_key") != problem_key
-                            or setup.get("contenders") != contenders):
-    st.info("The set-up changed since the last run: press **Run** to race this one.")
 racing = current is not None and not current.done
 
 
@@ -240,14 +240,8 @@ def lane_caption(v: race.LaneView) -> str:
     return text
 
 
-@st.fragment(run_every=FRAME_SECONDS if racing else None)
-def live_race() -> None:
-    r: race.Race | None = ss.get("race")
-    if r is None:
-        st.info("Press **Run** to start the race.")
-        return
-    if not ss.get("_scroll_to_race"):  # not the Run click's own run: its first frame is due
-        r.wait_done(FINISH_WAIT_SECONDS)
+def live_frame(r: race.Race) -> None:
+    """One frame of the race: every lane's current image and the curves of the four panels."""
     views = r.views()
     names = {lane: short_title(lane, v.contender) for lane, v in views.items()}
     pics, curve = st.columns([3, 2])
@@ -268,14 +262,63 @@ def live_race() -> None:
             height=360), widths=(320, 460, 600), uid="racepsnr"), key="race_psnr_svg")
     objectives = {lane: r.objective_definition(lane) for lane in views}
     rows = -(-(2 + len(set(objectives.values()))) // 3)  # per-definition objective panels
-    if ss.get("_scroll_to_race") and not r.done:
-        return  # the first frame (the Run click's run): its 3-panel figure costs the browser
-        # ~0.4 s to build; it comes with the next frame
     with st.container(key="race_curves", gap=None):
         layout.svg_chart(plots.svg(plots.convergence_spec(
             histories, x_axis=ss.get("x_axis", "iter"), labels=names, methods=methods,
             objective_titles=objectives, panels=("objective", "residual", "rel_change"),
             columns=3, height=300 * rows, legend=False), uid="racecurves"), key="race_curves_svg")
+
+
+def objective_badges(r: race.Race, setup: dict) -> None:
+    """What each lane's objective curve is: exact, or how far from symmetric its denoiser is."""
+    for lane, c in setup.get("contenders", {}).items():
+        note = objective_note(c.denoiser, c.denoiser_sigma, setup.get("problem_key"),
+                              denoisers.entry(c.denoiser).speed == "fast", r.problem.x0)
+        badge = {"exact-gradient-step": ":green-badge[exact objective f + λg]",
+                 "symmetric": ":green-badge[E(x) exact]",
+                 "approximate": ":orange-badge[E(x) approximate]",
+                 "not-measured": ":grey-badge[E(x) approximate]"}[note.kind]
+        st.markdown(f"{badge} **{setup.get('labels', {}).get(lane, lane)}** · {note.text}")
+
+
+@st.fragment(run_every=FRAME_SECONDS if racing else None)
+def race_panel() -> None:
+    """Run / Stop and the live race. A fragment, so that Run reruns only this part: its
+    first frame then does not wait behind the ~90 set-up elements of a full run (and the
+    browser's work on them). The frame timer is set by a full run, asked for right after."""
+    b1, b2, b3 = st.columns([1, 1, 3])
+    b1.button("Run", key="run", type="primary", icon=":material/play_arrow:",
+              on_click=request_run)
+    b2.button("Stop", key="stop", icon=":material/stop:", on_click=stop_race)
+    b3.radio("Curves against", tuple(plots.X_AXES), key="x_axis", horizontal=True,
+             format_func=plots.X_AXES.get)
+    if ss["x_axis"] != x_axis_kept:
+        st.rerun()  # a full run writes it to the URL
+    started = ss.pop("_run_requested", False) and start_race()
+    r: race.Race | None = ss.get("race")
+    setup = ss.get("race_setup", {})
+    if r is not None and (setup.get("problem_key") != problem_key
+                          or setup.get("contenders") != contenders):
+        st.info("The set-up changed since the last run: press **Run** to race this one.")
+    with st.container(key="race_section"):
+        st.subheader("3 · The race")
+        if r is None:
+            st.info("Press **Run** to start the race.")
+            return
+        if started:
+            r.wait_progress(FIRST_FRAME_SECONDS)  # the first frame shows iteration ≥ 1
+        elif not ss.get("_full_run"):  # a live frame: a race ending now gets its results
+            r.wait_done(FINISH_WAIT_SECONDS)
+        live_frame(r)
+        if started:
+            layout.scroll_to("race_section")
+            ss["_scroll_again"] = True
+            # A full run sets the frame timer (and draws the results of a race already over).
+            # A run starting drops the messages not yet sent to the browser: give the server
+            # a moment to send this frame first (it does every 5 ms, once it has the GIL).
+            time.sleep(FLUSH_SECONDS)
+            st.rerun()
+        objective_badges(r, setup)
     if r.done and not ss.get("_full_run") and ss.get("_race_final_drawn") is not r:
         # Results are drawn by a full run; asked at every tick until one has drawn them (a
         # request lost among concurrent reruns is asked again). In a full run the fragment
@@ -283,26 +326,15 @@ def live_race() -> None:
         st.rerun()
 
 
-race_box = st.container(key="race_section")
-with race_box:
-    st.subheader("3 · The race")
-    ss["_full_run"] = True
-    if ss.get("_scroll_to_race") and current is not None:
-        current.wait_progress(FIRST_FRAME_SECONDS)  # the first frame shows iteration ≥ 1
-    live_race()
+ss["_full_run"] = True
+try:
+    race_panel()
+finally:  # also when the run is cut short (a rerun asked, a widget moved)
     ss["_full_run"] = False
-    if ss.pop("_scroll_to_race", False):
-        layout.scroll_to("race_section")
-    if current is not None:
-        for lane, c in setup.get("contenders", {}).items():
-            note = objective_note(c.denoiser, c.denoiser_sigma, setup.get("problem_key"),
-                                  denoisers.entry(c.denoiser).speed == "fast",
-                                  current.problem.x0)
-            badge = {"exact-gradient-step": ":green-badge[exact objective f + λg]",
-                     "symmetric": ":green-badge[E(x) exact]",
-                     "approximate": ":orange-badge[E(x) approximate]",
-                     "not-measured": ":grey-badge[E(x) approximate]"}[note.kind]
-            st.markdown(f"{badge} **{setup.get('labels', {}).get(lane, lane)}** · {note.text}")
+if ss.pop("_scroll_again", False):
+    # Again, now that the lanes' notes are below the race: the Run click's page could be too
+    # short to bring the race's top to the window's (the browser stops at the page's end).
+    layout.scroll_to("race_section")
 
 
 # ---------------------------------------------------------------- 4 · results
@@ -313,6 +345,7 @@ if racing and current.done:
 done: race.Race | None = ss.get("race")
 if done is not None and done.done:
     ss["_race_final_drawn"] = done
+    setup = ss.get("race_setup", {})
     names = setup.get("labels", {})
     views = done.views()
     rows = done.summary()

@@ -83,6 +83,47 @@ def test_stop_ends_a_long_race(page, app_server):
     assert_no_exception(page)
 
 
+#: Counts the messages the app's websocket receives, and how many had come when a lane caption
+#: first showed an iteration ≥ 1 (installed before the page's own scripts).
+COUNT_MESSAGES_JS = """(() => {
+  const Native = window.WebSocket;
+  window.__messages = 0;
+  window.__atFirstFrame = null;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => { window.__messages += 1; });
+    }
+  };
+  const frame = /iteration [1-9][0-9]* · /;
+  new MutationObserver(() => {
+    if (window.__atFirstFrame !== null || !window.__counting) return;
+    const shown = [...document.querySelectorAll("[data-testid='stImageCaption']")]
+      .some((c) => frame.test(c.textContent));
+    if (shown) window.__atFirstFrame = window.__messages - window.__counting;
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+})();"""
+
+
+@pytest.mark.browser
+def test_run_sends_the_first_frame_without_the_set_up_again(page, app_server):
+    """Run reruns only the race's part of the page: the first live frame reaches the browser
+    without the ~90 elements of the set-up sent before it (a full run sends them first)."""
+    page.add_init_script(COUNT_MESSAGES_JS)
+    open_page(page, app_server, "/restore?a_iters=5000&b_iters=5000&a_tol=0&b_tol=0")
+    setup = page.evaluate("window.__messages")  # the page's first run: every element
+    page.evaluate("window.__counting = window.__messages || 1e-9")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text(re.compile(r"iteration [1-9]\d* · .* · running")).first.wait_for(
+        timeout=60_000)
+    before_frame = page.evaluate("window.__atFirstFrame")
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text(RESULTS).wait_for(timeout=60_000)
+    assert setup > 60, setup
+    assert before_frame is not None and before_frame < setup / 3, (before_frame, setup)
+    assert_no_exception(page)
+
+
 # --------------------------------------------------------------------------- a slow lane
 
 
