@@ -200,7 +200,6 @@ for lane in active:
     url_keys += [f"{lane}_{k}" for k in ("method", "denoiser", "link", "sigma", "iters", "tol")]
     url_keys += [f"{lane}_{p.name}" for p in algo.params]
 state.keep(SCOPE, url_keys)
-x_axis_kept = ss["x_axis"]
 
 labels = {lane: lane_title(lane, c) for lane, c in contenders.items()}
 
@@ -286,14 +285,14 @@ def race_panel() -> None:
     """Run / Stop and the live race. A fragment, so that Run reruns only this part: its
     first frame then does not wait behind the ~90 set-up elements of a full run (and the
     browser's work on them). The frame timer is set by a full run, asked for right after."""
-    b1, b2, b3 = st.columns([1, 1, 3])
+    # Run scrolls here: Stop and the axis stay on screen above the race.
+    b1, b2, b3 = st.container(key="race_controls").columns([1, 1, 3])
     b1.button("Run", key="run", type="primary", icon=":material/play_arrow:",
               on_click=request_run)
     b2.button("Stop", key="stop", icon=":material/stop:", on_click=stop_race)
     b3.radio("Curves against", tuple(plots.X_AXES), key="x_axis", horizontal=True,
              format_func=plots.X_AXES.get)
-    if ss["x_axis"] != x_axis_kept:
-        st.rerun()  # a full run writes it to the URL
+    state.keep(SCOPE, url_keys)  # the axis, in a run of this fragment alone
     started = ss.pop("_run_requested", False) and start_race()
     r: race.Race | None = ss.get("race")
     setup = ss.get("race_setup", {})
@@ -310,15 +309,17 @@ def race_panel() -> None:
         elif not ss.get("_full_run"):  # a live frame: a race ending now gets its results
             r.wait_done(FINISH_WAIT_SECONDS)
         live_frame(r)
+        objective_badges(r, setup)
         if started:
-            layout.scroll_to("race_section")
+            layout.scroll_to("race_controls")
             ss["_scroll_again"] = True
             # A full run sets the frame timer (and draws the results of a race already over).
-            # A run starting drops the messages not yet sent to the browser: give the server
-            # a moment to send this frame first (it does every 5 ms, once it has the GIL).
+            # Asked for after every element of this fragment is drawn: a run that ends early
+            # takes the elements it did not draw off the page. And a run starting drops the
+            # messages not yet sent to the browser: give the server a moment to send this
+            # frame first (it does every 5 ms, once it has the GIL).
             time.sleep(FLUSH_SECONDS)
             st.rerun()
-        objective_badges(r, setup)
     if r.done and not ss.get("_full_run") and ss.get("_race_final_drawn") is not r:
         # Results are drawn by a full run; asked at every tick until one has drawn them (a
         # request lost among concurrent reruns is asked again). In a full run the fragment
@@ -334,7 +335,7 @@ finally:  # also when the run is cut short (a rerun asked, a widget moved)
 if ss.pop("_scroll_again", False):
     # Again, now that the lanes' notes are below the race: the Run click's page could be too
     # short to bring the race's top to the window's (the browser stops at the page's end).
-    layout.scroll_to("race_section")
+    layout.scroll_to("race_controls")
 
 
 # ---------------------------------------------------------------- 4 · results

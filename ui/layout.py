@@ -67,7 +67,8 @@ def scroll_to(key: str) -> None:
     st.html(
         "<script>setTimeout(function () {"
         f"const el = document.querySelector('.st-key-{key}');"
-        "if (el) el.scrollIntoView({behavior: 'smooth', block: 'start'});}, 150);</script>",
+        "if (el) {el.style.scrollMarginTop = '12px';"  # not flush with the window's edge
+        "el.scrollIntoView({behavior: 'smooth', block: 'start'});}}, 150);</script>",
         unsafe_allow_javascript=True,
     )
 

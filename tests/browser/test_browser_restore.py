@@ -260,15 +260,17 @@ def test_run_brings_the_images_and_the_psnr_curve_on_one_screen(browser, app_ser
             timeout=60_000)
         page.locator(f".st-key-race_section {PSNR_CHART} svg").first.wait_for(state="attached")
         page.wait_for_timeout(1000)  # the smooth scroll
-        heading, pics, charts = page.evaluate(VIEWPORT_JS, [
-            ".st-key-race_section h3", ".st-key-race_section [data-testid='stImage'] img",
+        buttons, heading, pics, charts = page.evaluate(VIEWPORT_JS, [
+            ".st-key-race_controls button", ".st-key-race_section h3",
+            ".st-key-race_section [data-testid='stImage'] img",
             f".st-key-race_section {PSNR_CHART} svg"])
         path = artifact_path(f"restore-race-1400x900-{lanes}-lanes")
         page.screenshot(path=str(path))
         charts = [c for c in charts if c[1] > c[0]]  # a chart being replaced has no height
-        assert heading and len(pics) == lanes and charts, path
+        assert len(buttons) == 2 and heading and len(pics) == lanes and charts, path
         viewport = page.viewport_size
-        for top, bottom, left, right in [heading[0], *pics, charts[0]]:  # [0]: the PSNR curve
+        # Run and Stop, the heading, every lane's image and the PSNR curve ([0])
+        for top, bottom, left, right in [*buttons, heading[0], *pics, charts[0]]:
             assert top >= -2 and bottom <= viewport["height"] + 1, (top, bottom, path)
             assert left >= 0 and right <= viewport["width"] + 1, path
         page.get_by_role("button", name="Stop").click()
