@@ -76,10 +76,14 @@ def test_stop_ends_a_long_race(page, app_server):
     page.get_by_role("button", name="Run").click()
     page.get_by_text(re.compile(r"iteration [1-9]\d* · .* · running")).first.wait_for(
         timeout=60_000)
+    # The axis is a widget of the race's fragment: its run alone writes it to the link.
+    page.get_by_text("seconds of algorithm time").click()
+    page.wait_for_function("() => location.search.includes('x_axis=time')", timeout=10_000)
     page.get_by_role("button", name="Stop").click()
     page.get_by_text(RESULTS).wait_for(timeout=60_000)
     wait_idle(page)
     assert sum(c.endswith("· stopped") for c in captions(page)) == 2, captions(page)
+    assert "x_axis=time" in page.url
     assert_no_exception(page)
 
 
