@@ -303,6 +303,7 @@ def race_panel() -> None:
         st.subheader("3 · The race")
         if r is None:
             st.info("Press **Run** to start the race.")
+            layout.warm_svg_chart("race_warm_svg")  # the first frame's curve then shows at once
             return
         if started:
             r.wait_progress(FIRST_FRAME_SECONDS)  # the first frame shows iteration ≥ 1

@@ -124,6 +124,13 @@ def svg_chart(markup: str, key: str) -> None:
     _svg_renderer()(data={"markup": markup}, key=key, width="stretch")
 
 
+def warm_svg_chart(key: str) -> None:
+    """An empty :func:`svg_chart`, drawn where charts are to come before they do. A tab loads
+    the component's script with its first chart; the race's first curve, which a rerun follows
+    at once, waited ~0.7 s for it (docs/BENCHMARKS.md, "Run reruns only the race")."""
+    svg_chart("", key=key)
+
+
 def svg_figure(spec: dict, uid: str, filename: str, key: str) -> None:
     """A figure spec as an inline-SVG chart (:func:`svg_chart`) with its "Figure (SVG)"
     download under it, the file drawn when the button is clicked."""

@@ -88,11 +88,13 @@ def test_stop_ends_a_long_race(page, app_server):
 
 
 #: Counts the messages the app's websocket receives, and how many had come when a lane caption
-#: first showed an iteration ≥ 1 (installed before the page's own scripts).
+#: first showed an iteration ≥ 1 and when the PSNR chart first drew a lane's curve (installed
+#: before the page's own scripts).
 COUNT_MESSAGES_JS = """(() => {
   const Native = window.WebSocket;
   window.__messages = 0;
   window.__atFirstFrame = null;
+  window.__atFirstCurve = null;
   window.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
@@ -101,18 +103,24 @@ COUNT_MESSAGES_JS = """(() => {
   };
   const frame = /iteration [1-9][0-9]* · /;
   new MutationObserver(() => {
-    if (window.__atFirstFrame !== null || !window.__counting) return;
-    const shown = [...document.querySelectorAll("[data-testid='stImageCaption']")]
-      .some((c) => frame.test(c.textContent));
-    if (shown) window.__atFirstFrame = window.__messages - window.__counting;
+    if (!window.__counting) return;
+    const count = window.__messages - window.__counting;
+    if (window.__atFirstFrame === null && [...document.querySelectorAll(
+        "[data-testid='stImageCaption']")].some((c) => frame.test(c.textContent)))
+      window.__atFirstFrame = count;
+    if (window.__atFirstCurve === null
+        && document.querySelector(".rl-svg-racepsnr path[data-trace]"))
+      window.__atFirstCurve = count;
   }).observe(document, {subtree: true, childList: true, characterData: true});
 })();"""
 
 
 @pytest.mark.browser
 def test_run_sends_the_first_frame_without_the_set_up_again(page, app_server):
-    """Run reruns only the race's part of the page: the first live frame reaches the browser
-    without the ~90 elements of the set-up sent before it (a full run sends them first)."""
+    """Run reruns only the race's part of the page: the first live frame, its PSNR curve
+    included, reaches the browser without the ~90 elements of the set-up sent before it (a
+    full run sends them first; the curve waited for the full run that follows the frame when
+    the chart's component had not been loaded before the click)."""
     page.add_init_script(COUNT_MESSAGES_JS)
     open_page(page, app_server, "/restore?a_iters=5000&b_iters=5000&a_tol=0&b_tol=0")
     setup = page.evaluate("window.__messages")  # the page's first run: every element
@@ -120,11 +128,13 @@ def test_run_sends_the_first_frame_without_the_set_up_again(page, app_server):
     page.get_by_role("button", name="Run").click()
     page.get_by_text(re.compile(r"iteration [1-9]\d* · .* · running")).first.wait_for(
         timeout=60_000)
-    before_frame = page.evaluate("window.__atFirstFrame")
+    page.locator(f"{PSNR_CHART} path[data-trace]").first.wait_for(state="attached")
+    before_frame, before_curve = page.evaluate("[window.__atFirstFrame, window.__atFirstCurve]")
     page.get_by_role("button", name="Stop").click()
     page.get_by_text(RESULTS).wait_for(timeout=60_000)
     assert setup > 60, setup
     assert before_frame is not None and before_frame < setup / 3, (before_frame, setup)
+    assert before_curve is not None and before_curve < setup / 3, (before_curve, setup)
     assert_no_exception(page)
 
 
