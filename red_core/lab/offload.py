@@ -8,7 +8,8 @@ while the worker, at nice :data:`NICE`, takes only the CPU time that nothing els
 
 Each :class:`Offloaded` denoiser takes a worker for itself on its first call (a warm idle one
 if there is one) and gives it back with :meth:`Offloaded.close`; ``close(cancel=True)`` during
-a call ends the worker at once, so a stopped lane does not go on computing in the background.
+a call ends the worker at once, so a stopped lane does not go on computing in the background,
+and starts a fresh idle one in its place. Workers run at nice :data:`NICE` from their start.
 A worker rebuilds the denoiser from its registry name, σ and parameters (a built denoiser
 holds closures, which do not pickle); the result is the array the denoiser returns here.
 
@@ -94,6 +95,10 @@ class _Worker:
                                    name="redlab-slow-denoiser")
         self.process.start()
         child.close()
+        try:  # at once: the worker's imports (~1 s of CPU) then run at its low priority too
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE)
+        except (AttributeError, OSError):  # not Linux, or not allowed: _serve tries again
+            pass
 
     def call(self, key: tuple | None, x: np.ndarray | None) -> Any:
         self.conn.send((key, x))
@@ -125,6 +130,16 @@ def _give_back(worker: _Worker) -> None:
             _idle.append(worker)
             return
     worker.kill()
+
+
+def _replace(worker: _Worker) -> None:
+    """End ``worker`` (stopped during a call) and, if fewer than :data:`KEEP_IDLE` are idle,
+    start a fresh one for the next slow lane: otherwise that lane's race would begin with a
+    worker's start-up, ~1 s of CPU taken from the other lanes."""
+    worker.kill()
+    with _lock:
+        if len(_idle) < KEEP_IDLE:
+            _idle.append(_Worker())
 
 
 def _key(denoiser: Any) -> tuple:
@@ -193,7 +208,7 @@ class Offloaded:
             worker, self._worker = self._worker, None
             kill = self._busy
         if worker is not None:
-            worker.kill() if kill else _give_back(worker)
+            _replace(worker) if kill else _give_back(worker)
 
     def worker_info(self) -> dict[str, int]:
         """``{"pid", "nice"}`` of this denoiser's worker (taking one if it has none)."""

@@ -202,6 +202,24 @@ def test_stopping_a_slow_lane_ends_its_call_under_way():
     assert r.wait(10) and r.statuses() == {"slow": "stopped"}
     assert worker.process.exitcode == -9  # killed by stop(), not left computing
     assert worker not in offload._idle
+    # ... and a fresh worker waits in its place, so the next slow lane does not start one
+    spare = [w.process.pid for w in offload._idle if w.alive()]
+    assert spare
+    again = race.Race(problem, {"slow": race.Contender("red-fp", "bm3d", 0.05, max_iter=1)})
+    assert again._lanes["slow"].watched.D.worker_info()["pid"] in spare
+    again.stop()
+
+
+def test_a_worker_runs_at_its_low_priority_from_its_start():
+    """The parent lowers a worker's priority as it starts it: the worker's imports (~1 s of
+    CPU on a spawn) do not compete with the fast lanes at full priority."""
+    from red_core.lab import offload
+
+    worker = offload._Worker()
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == offload.NICE
+    finally:
+        worker.kill()
 def test_an_offloaded_denoiser_raises_what_the_worker_raised():
     from red_core import denoisers
     from red_core.lab import offload
