@@ -139,7 +139,10 @@ def _replace(worker: _Worker) -> None:
     worker.kill()
     with _lock:
         if len(_idle) < KEEP_IDLE:
-            _idle.append(_Worker())
+            try:
+                _idle.append(_Worker())
+            except OSError:  # no process to spare now: the next slow lane starts its own
+                pass
 
 
 def _key(denoiser: Any) -> tuple:
