@@ -199,7 +199,6 @@ for lane in active:
     algo = solvers.entry(ss[f"{lane}_method"])
     url_keys += [f"{lane}_{k}" for k in ("method", "denoiser", "link", "sigma", "iters", "tol")]
     url_keys += [f"{lane}_{p.name}" for p in algo.params]
-state.keep(SCOPE, url_keys)
 
 labels = {lane: lane_title(lane, c) for lane, c in contenders.items()}
 
@@ -292,7 +291,7 @@ def race_panel() -> None:
     b2.button("Stop", key="stop", icon=":material/stop:", on_click=stop_race)
     b3.radio("Curves against", tuple(plots.X_AXES), key="x_axis", horizontal=True,
              format_func=plots.X_AXES.get)
-    state.keep(SCOPE, url_keys)  # the axis, in a run of this fragment alone
+    state.keep(SCOPE, url_keys)  # here, so that a run of this fragment alone keeps the axis
     started = ss.pop("_run_requested", False) and start_race()
     r: race.Race | None = ss.get("race")
     setup = ss.get("race_setup", {})
@@ -310,15 +309,14 @@ def race_panel() -> None:
         elif not ss.get("_full_run"):  # a live frame: a race ending now gets its results
             r.wait_done(FINISH_WAIT_SECONDS)
         live_frame(r)
-        objective_badges(r, setup)
         if started:
             layout.scroll_to("race_controls")
             ss["_scroll_again"] = True
-            # A full run sets the frame timer (and draws the results of a race already over).
-            # Asked for after every element of this fragment is drawn: a run that ends early
-            # takes the elements it did not draw off the page. And a run starting drops the
-            # messages not yet sent to the browser: give the server a moment to send this
-            # frame first (it does every 5 ms, once it has the GIL).
+            # A full run sets the frame timer and draws the lanes' notes (and the results of a
+            # race already over). Asked for after every element of this fragment is drawn: a
+            # run that ends early takes the elements it did not draw off the page. And a run
+            # starting drops the messages not yet sent to the browser: give the server a
+            # moment to send this frame first (it does every 5 ms, once it has the GIL).
             time.sleep(FLUSH_SECONDS)
             st.rerun()
     if r.done and not ss.get("_full_run") and ss.get("_race_final_drawn") is not r:
@@ -333,6 +331,8 @@ try:
     race_panel()
 finally:  # also when the run is cut short (a rerun asked, a widget moved)
     ss["_full_run"] = False
+if "race" in ss:  # once per race and full run, not at every frame
+    objective_badges(ss["race"], ss.get("race_setup", {}))
 if ss.pop("_scroll_again", False):
     # Again, now that the lanes' notes are below the race: the Run click's page could be too
     # short to bring the race's top to the window's (the browser stops at the page's end).
